@@ -1,0 +1,3 @@
+namespace Ambassador.Policies;
+/// <summary>Marker.</summary>
+public static class PolicyConstants { }
