@@ -1,0 +1,603 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of Ambassador against direct, nginx and haproxy.
+
+Started by bench/run.sh (which installs the tools and publishes the binaries). Standard library
+only. Every target is measured in every round; the order rotates from round to round so that
+drift on a shared machine hits all targets alike. Proxy and upstream are pinned to one core,
+the load generators and this script to the other (taskset).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+UPSTREAM_BODY = b"hello from upstream"
+MIB = 1024 * 1024
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def render(template: Path, dest: Path, **values: object) -> Path:
+    text = string.Template(template.read_text()).substitute({k: str(v) for k, v in values.items()})
+    dest.write_text(text)
+    return dest
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def probe(port: int, path: str = "/", timeout: float = 0.5) -> tuple[int, bytes] | None:
+    """One HTTP/1.1 GET on a fresh connection; None when the port refuses or times out."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError:
+        return None
+    if not data.startswith(b"HTTP/1."):
+        return None
+    status = int(data.split(b" ", 2)[1])
+    return status, data
+
+
+def proc_children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def proc_tree(pid: int) -> list[int]:
+    pids = [pid]
+    for child in proc_children(pid):
+        pids += proc_tree(child)
+    return pids
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                data = f.read()
+        except OSError:
+            continue
+        fields = data[data.rfind(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total
+
+
+def status_kib(pids: list[int], key: str) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith(key + ":"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+def median(xs: list[float]) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+# --------------------------------------------------------------------------------------------
+# load generators (all pinned to the load core)
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not m:
+        raise ValueError(f"unparsable wrk duration {text!r}")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+class Load:
+    def __init__(self, load_core: int, tmp: Path):
+        self.core = load_core
+        self.tmp = tmp
+
+    def _run(self, cmd: list[str], timeout: float) -> str:
+        full = ["taskset", "-c", str(self.core), *cmd]
+        p = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()[:500]}")
+        return p.stdout
+
+    def wrk(self, url: str, connections: int, seconds: int) -> dict:
+        out = self._run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url], seconds + 30
+        )
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        total = int(re.search(r"(\d+) requests in", out).group(1))
+        lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))
+        errors = 0
+        m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        if m:
+            errors += int(m.group(1))
+        m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        if m:
+            errors += sum(int(x) for x in m.groups())
+        return {
+            "rps": rps,
+            "requests": total,
+            "p50": _ms(lat["50"]) if "50" in lat else None,
+            "p99": _ms(lat["99"]) if "99" in lat else None,
+            "errors": errors,
+        }
+
+    def h2load(self, url: str, args: list[str], seconds: int) -> dict:
+        logf = self.tmp / "h2load.log"
+        if logf.exists():
+            logf.unlink()
+        out = self._run(
+            ["h2load", *args, "-D", str(seconds), "--log-file", str(logf), url], seconds + 30
+        )
+        m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout", out)
+        done, ok = int(m.group(3)), int(m.group(4))
+        status2xx = re.search(r"status codes: (\d+) 2xx", out)
+        n2xx = int(status2xx.group(1)) if status2xx else 0
+        rps = float(re.search(r"finished in [\d.]+\w*, ([\d.]+) req/s", out).group(1))
+        lats = []
+        with open(logf) as f:
+            for line in f:
+                parts = line.split("\t")
+                if len(parts) >= 3 and parts[1].startswith("2"):
+                    lats.append(int(parts[2]) / 1000.0)
+        lats.sort()
+
+        def pct(p: float) -> float | None:
+            if not lats:
+                return None
+            return lats[min(len(lats) - 1, int(round(p / 100.0 * (len(lats) - 1))))]
+
+        return {
+            "rps": rps,
+            "requests": done,
+            "p50": pct(50),
+            "p99": pct(99),
+            "errors": int(m.group(5)) + int(m.group(6)) + int(m.group(7)) + max(0, done - n2xx),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# targets
+
+
+class Target:
+    """A thing to put load on: `direct` (no process) or a proxy process started fresh per phase."""
+
+    def __init__(self, name: str, label: str, port: int, h2c_port: int | None, cmd: list[str] | None,
+                 cwd: Path | None = None, env: dict | None = None, stop_signal: int = signal.SIGTERM,
+                 expect_exit_zero: bool = False, extra_ports: list[int] | None = None):
+        self.name, self.label = name, label
+        self.port, self.h2c_port = port, h2c_port
+        self.cmd, self.cwd, self.env = cmd, cwd, env
+        self.stop_signal = stop_signal
+        self.expect_exit_zero = expect_exit_zero
+        self.extra_ports = extra_ports or []
+        self.proc: subprocess.Popen | None = None
+        self.t0 = 0.0
+        self.logfile = None
+
+    @property
+    def is_process(self) -> bool:
+        return self.cmd is not None
+
+    def start(self, core: int, logdir: Path) -> None:
+        assert self.cmd is not None
+        self.logfile = open(logdir / f"{self.name}.log", "ab")
+        env = dict(os.environ)
+        env.update(self.env or {})
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            ["taskset", "-c", str(core), *self.cmd], cwd=self.cwd, env=env,
+            stdin=subprocess.DEVNULL, stdout=self.logfile, stderr=subprocess.STDOUT,
+        )
+
+    def wait_first_proxied(self, timeout: float = 30.0) -> float:
+        """Polls the proxy port in a tight loop; returns ms from spawn to the first 200 from upstream."""
+        deadline = self.t0 + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode} during start (see its log)")
+            r = probe(self.port, timeout=1.0)
+            if r is not None and r[0] == 200 and UPSTREAM_BODY in r[1]:
+                return (time.monotonic() - self.t0) * 1000.0
+            time.sleep(0.0002)
+        raise RuntimeError(f"{self.name}: no proxied 200 within {timeout}s")
+
+    def pids(self) -> list[int]:
+        return proc_tree(self.proc.pid) if self.proc else []
+
+    def stop(self) -> int | None:
+        if not self.proc:
+            return None
+        self.proc.send_signal(self.stop_signal)
+        try:
+            rc = self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.proc = None
+        if self.logfile:
+            self.logfile.close()
+        # Let the kernel release the ports before the next start.
+        for port in [self.port, self.h2c_port, *self.extra_ports]:
+            if port is None:
+                continue
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and probe(port, timeout=0.2) is not None:
+                time.sleep(0.01)
+        return rc
+
+
+# --------------------------------------------------------------------------------------------
+# one target, one round
+
+
+def measure(target: Target, load: Load, cfg: argparse.Namespace, steady_only: bool = False) -> dict:
+    res: dict = {}
+    url = f"http://127.0.0.1:{target.port}/"
+    h2c_url = f"http://127.0.0.1:{target.h2c_port}/" if target.h2c_port else None
+
+    if target.is_process:
+        # Phase A: fresh start, first proxied request, idle memory, graceful stop.
+        target.start(cfg.proxy_core, cfg.logdir)
+        res["startup_ms"] = [target.wait_first_proxied()]
+        time.sleep(cfg.idle_wait)
+        res["rss_idle_kib"] = status_kib(target.pids(), "VmRSS")
+        rc = target.stop()
+        res["exit_code"] = rc
+
+        # Phase B: fresh start, warm-up buckets straight away, then the steady loads.
+        target.start(cfg.proxy_core, cfg.logdir)
+        res["startup_ms"].append(target.wait_first_proxied())
+        buckets = []
+        for _ in range(cfg.warmup_buckets):
+            buckets.append(load.wrk(url, 32, 1)["rps"])
+        res["warmup_rps"] = buckets
+
+    pids = target.pids() if target.is_process else cfg.upstream_pids
+
+    def timed(name: str, fn) -> None:
+        before = cpu_ticks(pids)
+        r = fn()
+        after = cpu_ticks(pids)
+        r["cpu_us_per_req"] = (after - before) * 1e6 / CLK_TCK / r["requests"] if r["requests"] else None
+        res[name] = r
+
+    d = cfg.duration
+    timed("c1", lambda: load.wrk(url, 1, d))
+    timed("c32", lambda: load.wrk(url, 32, d))
+    timed("fixed", lambda: load.h2load(url, ["--h1", "-c", "4", "--rps", str(cfg.rate // 4)], d))
+    if h2c_url:
+        timed("h2c", lambda: load.h2load(h2c_url, ["-c", "1", "-m", "32"], d))
+
+    if target.is_process:
+        time.sleep(cfg.idle_wait)
+        res["rss_after_kib"] = status_kib(target.pids(), "VmRSS")
+        res["rss_peak_kib"] = status_kib(target.pids(), "VmHWM")
+        rc = target.stop()
+        res["exit_code_after_load"] = rc
+    return res
+
+
+# --------------------------------------------------------------------------------------------
+# report
+
+
+def fmt(x, nd=0, suffix=""):
+    if x is None:
+        return "n/a"
+    return f"{x:,.{nd}f}{suffix}"
+
+
+def summarize(all_rounds: dict[str, list[dict]]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for name, rounds in all_rounds.items():
+        s: dict = {}
+        for load in ("c1", "c32", "fixed", "h2c"):
+            for key in ("rps", "p50", "p99", "cpu_us_per_req", "errors"):
+                vals = [r[load][key] for r in rounds if load in r and r[load].get(key) is not None]
+                if vals:
+                    s[f"{load}.{key}"] = median(vals) if key != "errors" else sum(vals)
+                    if key == "rps":
+                        s[f"{load}.rps_min"], s[f"{load}.rps_max"] = min(vals), max(vals)
+        if any("startup_ms" in r for r in rounds):
+            starts = [x for r in rounds for x in r.get("startup_ms", [])]
+            s["startup_ms"] = median(starts)
+            s["startup_ms_max"] = max(starts)
+            s["rss_idle_mib"] = median([r["rss_idle_kib"] / 1024 for r in rounds])
+            s["rss_after_mib"] = median([r["rss_after_kib"] / 1024 for r in rounds])
+            s["rss_peak_mib"] = max(r["rss_peak_kib"] / 1024 for r in rounds)
+            nb = min(len(r["warmup_rps"]) for r in rounds)
+            s["warmup_rps"] = [median([r["warmup_rps"][i] for r in rounds]) for i in range(nb)]
+            s["warmup_ratio"] = [
+                median([r["warmup_rps"][i] / r["c32"]["rps"] for r in rounds if r["c32"]["rps"]])
+                for i in range(nb)
+            ]
+            s["exit_codes"] = sorted({r.get("exit_code") for r in rounds} | {r.get("exit_code_after_load") for r in rounds})
+        out[name] = s
+    return out
+
+
+def report(cfg, targets: list[Target], summary: dict, meta: dict) -> str:
+    L: list[str] = []
+    names = [t.name for t in targets]
+    label = {t.name: t.label for t in targets}
+    direct = summary.get("direct", {})
+    nginx = summary.get("nginx", {})
+
+    def ratio(a, b):
+        return f"{a / b:.2f}×" if a and b else "n/a"
+
+    L.append(f"### Benchmark run {meta['when']}{' (smoke: numbers are not meaningful)' if cfg.smoke else ''}")
+    L.append("")
+    L.append(f"- Machine: {meta['cpu']}, {meta['ncpu']} cores, {meta['mem']}, {meta['kernel']}; load average before/after: {meta['load_before']} / {meta['load_after']}.")
+    L.append(f"- Pinning: proxy and upstream on core {cfg.proxy_core}, load generator and this script on core {cfg.load_core} (`taskset`).")
+    L.append(f"- {cfg.rounds} round(s), order rotated each round; each load runs {cfg.duration} s; medians across rounds (throughput also min–max).")
+    L.append(f"- Upstream: nginx {meta['nginx']} (1 worker) returning a {len(UPSTREAM_BODY) + 1}-byte body. Tools: {meta['wrk']}, h2load {meta['h2load']}, HAProxy {meta['haproxy']}, .NET {meta['dotnet']}.")
+    L.append(f"- Ambassador commit {meta['commit']}. {meta.get('notes', '')}")
+    L.append("")
+    L.append("Throughput (requests/s; ratios are for wrk at 32 connections):")
+    L.append("")
+    L.append("| target | wrk 1 conn | wrk 32 conn | h2load h2c 32 streams | ×direct (32c) | ×nginx (32c) | errors |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|")
+    for n in names:
+        s = summary[n]
+        c32 = f"{fmt(s.get('c32.rps'))} ({fmt(s.get('c32.rps_min'))}–{fmt(s.get('c32.rps_max'))})"
+        errs = sum(s.get(f"{l}.errors", 0) for l in ("c1", "c32", "fixed", "h2c"))
+        L.append(f"| {label[n]} | {fmt(s.get('c1.rps'))} | {c32} | {fmt(s.get('h2c.rps'))} | {ratio(s.get('c32.rps'), direct.get('c32.rps'))} | {ratio(s.get('c32.rps'), nginx.get('c32.rps'))} | {errs} |")
+    L.append("")
+    L.append(f"Latency (ms, p50 / p99). Fixed rate = h2load HTTP/1.1, 4 connections, {cfg.rate} req/s in total; added = over direct:")
+    L.append("")
+    L.append("| target | wrk 1 conn | wrk 32 conn | h2c 32 streams | fixed rate | added at fixed rate |")
+    L.append("|---|---:|---:|---:|---:|---:|")
+    for n in names:
+        s = summary[n]
+
+        def pp(load):
+            return f"{fmt(s.get(load + '.p50'), 3)} / {fmt(s.get(load + '.p99'), 3)}"
+
+        added = "—"
+        if n != "direct" and s.get("fixed.p50") is not None and direct.get("fixed.p50") is not None:
+            added = f"{s['fixed.p50'] - direct['fixed.p50']:+.3f} / {s['fixed.p99'] - direct['fixed.p99']:+.3f}"
+        L.append(f"| {label[n]} | {pp('c1')} | {pp('c32')} | {pp('h2c')} | {pp('fixed')} | {added} |")
+    L.append("")
+    L.append("Proxy CPU per request (µs, utime+stime from /proc; for direct: the upstream's):")
+    L.append("")
+    L.append("| target | wrk 1 conn | wrk 32 conn | h2c 32 streams | fixed rate |")
+    L.append("|---|---:|---:|---:|---:|")
+    for n in names:
+        s = summary[n]
+        L.append(f"| {label[n]} | {fmt(s.get('c1.cpu_us_per_req'), 1)} | {fmt(s.get('c32.cpu_us_per_req'), 1)} | {fmt(s.get('h2c.cpu_us_per_req'), 1)} | {fmt(s.get('fixed.cpu_us_per_req'), 1)} |")
+    L.append("")
+    L.append("Start, warm-up and memory (RSS summed over the proxy's processes; idle = 1 s after the first proxied request; after load = 1 s after the last load; peak = VmHWM):")
+    L.append("")
+    nb = cfg.warmup_buckets
+    L.append("| target | first proxied request (ms, median / max) | warm-up: 1-s buckets of wrk 32c, % of steady | RSS idle (MiB) | RSS after load | RSS peak | exit codes (SIGTERM/…) |")
+    L.append("|---|---:|---|---:|---:|---:|---|")
+    for n in names:
+        s = summary[n]
+        if "startup_ms" not in s:
+            continue
+        warm = " · ".join(f"{r * 100:.0f}%" for r in s["warmup_ratio"])
+        L.append(f"| {label[n]} | {fmt(s['startup_ms'], 1)} / {fmt(s['startup_ms_max'], 1)} | {warm} | {fmt(s['rss_idle_mib'], 1)} | {fmt(s['rss_after_mib'], 1)} | {fmt(s['rss_peak_mib'], 1)} | {', '.join(str(c) for c in s['exit_codes'])} |")
+    L.append("")
+
+    full = summary.get("amb-aot-full")
+    bare = summary.get("amb-aot-bare")
+    if full:
+        L.append("Targets (Ambassador AOT, all policies on):")
+        L.append("")
+        L.append("| target | goal | measured | met |")
+        L.append("|---|---|---:|---|")
+
+        def row(what, goal, value, ok):
+            L.append(f"| {what} | {goal} | {value} | {'n/a' if ok is None else ('yes' if ok else '**no**')} |")
+
+        row("first proxied request after start", "≤ 100 ms", f"{fmt(full.get('startup_ms'), 1)} ms", full.get("startup_ms") is not None and full["startup_ms"] <= 100)
+        wr = full.get("warmup_ratio", [])
+        w2 = wr[1] if len(wr) > 1 else (wr[0] if wr else None)
+        row("throughput in the 2nd second after start", "≥ 90 % of steady", fmt(w2 * 100 if w2 is not None else None, 0, " %"), None if w2 is None else w2 >= 0.9)
+        row("idle RSS", "≤ 40 MiB", f"{fmt(full.get('rss_idle_mib'), 1)} MiB", full.get("rss_idle_mib") is not None and full["rss_idle_mib"] <= 40)
+        row("peak RSS", "≤ 64 MiB", f"{fmt(full.get('rss_peak_mib'), 1)} MiB", full.get("rss_peak_mib") is not None and full["rss_peak_mib"] <= 64)
+        rn = full.get("c32.rps") / nginx["c32.rps"] if nginx.get("c32.rps") and full.get("c32.rps") else None
+        row("throughput at 32 connections vs nginx", "≥ 0.6×", fmt(rn, 2, "×"), None if rn is None else rn >= 0.6)
+        rb = full.get("c32.rps") / bare["c32.rps"] if bare and bare.get("c32.rps") and full.get("c32.rps") else None
+        row("throughput at 32 connections vs Ambassador bare", "≥ 0.9×", fmt(rb, 2, "×"), None if rb is None else rb >= 0.9)
+        a50 = full["fixed.p50"] - direct["fixed.p50"] if direct.get("fixed.p50") is not None and full.get("fixed.p50") is not None else None
+        a99 = full["fixed.p99"] - direct["fixed.p99"] if direct.get("fixed.p99") is not None and full.get("fixed.p99") is not None else None
+        row(f"added p50 at {cfg.rate} req/s", "≤ +0.1 ms", fmt(a50, 3, " ms"), None if a50 is None else a50 <= 0.1)
+        row(f"added p99 at {cfg.rate} req/s", "≤ +0.3 ms", fmt(a99, 3, " ms"), None if a99 is None else a99 <= 0.3)
+        L.append("")
+    return "\n".join(L)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def tool_version(cmd: list[str], pattern: str) -> str:
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        m = re.search(pattern, p.stdout + p.stderr)
+        return m.group(1) if m else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+def machine_meta() -> dict:
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    return {
+        "cpu": cpu,
+        "ncpu": os.cpu_count(),
+        "mem": f"{mem_kib / MIB:.0f} GiB RAM",
+        "kernel": f"{platform.system()} {platform.release()}",
+        "nginx": tool_version(["nginx", "-v"], r"nginx/(\S+)"),
+        "haproxy": tool_version(["haproxy", "-v"], r"version (\S+)"),
+        "wrk": tool_version(["wrk", "-v"], r"^(wrk \S+)"),
+        "h2load": tool_version(["h2load", "--version"], r"nghttp2/(\S+)"),
+        "dotnet": tool_version(["dotnet", "--list-runtimes"], r"Microsoft.NETCore.App (\S+)"),
+        "commit": tool_version(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], r"(\S+)"),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--aot", type=Path, required=True, help="Ambassador Native AOT binary")
+    ap.add_argument("--jit", type=Path, help="framework-dependent Ambassador.dll (omit to skip the JIT target)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=3, help="seconds per load")
+    ap.add_argument("--warmup-buckets", type=int, default=5)
+    ap.add_argument("--idle-wait", type=float, default=1.0)
+    ap.add_argument("--rate", type=int, default=1000, help="fixed-rate latency test, req/s in total")
+    ap.add_argument("--proxy-core", type=int, default=0)
+    ap.add_argument("--load-core", type=int, default=1)
+    ap.add_argument("--only", help="comma-separated target names")
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--out", type=Path, default=HERE / "results")
+    ap.add_argument("--notes", default="")
+    ap.add_argument("--amb-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="extra environment for the Ambassador targets (tuning experiments)")
+    cfg = ap.parse_args()
+    if cfg.smoke:
+        cfg.rounds, cfg.duration, cfg.warmup_buckets, cfg.idle_wait = 1, 1, 1, 0.2
+
+    os.sched_setaffinity(0, {cfg.load_core})
+    tmp = Path(tempfile.mkdtemp(prefix="ambassador-bench-"))
+    (tmp / "tmp").mkdir()
+    cfg.logdir = tmp
+    log(f"work dir {tmp}")
+
+    up_port, up_h2c = free_port(), free_port()
+    upstream = Target("upstream", "upstream", up_port, up_h2c,
+                      ["nginx", "-p", str(tmp), "-c", str(render(HERE / "conf/nginx-upstream.conf", tmp / "nginx-upstream.conf", dir=tmp, port=up_port, h2c_port=up_h2c))],
+                      stop_signal=signal.SIGQUIT)
+
+    amb_env = dict(kv.split("=", 1) for kv in cfg.amb_env)
+
+    def amb(name, label, exe: list[str], cwd: Path, config: str):
+        port, h2c, admin = free_port(), free_port(), free_port()
+        conf = render(HERE / "conf" / config, tmp / f"{name}.json", upstream_port=up_port, h2c_port=h2c)
+        cmd = [*exe, "--config", str(conf),
+               f"--Ambassador:Listeners:Proxy=http://127.0.0.1:{port}",
+               f"--Ambassador:Listeners:Admin=http://127.0.0.1:{admin}"]
+        return Target(name, label, port, h2c, cmd, cwd=cwd, env=amb_env, expect_exit_zero=True, extra_ports=[admin])
+
+    targets: list[Target] = [Target("direct", "direct → upstream", up_port, up_h2c, None)]
+    aot = cfg.aot.resolve()
+    targets.append(amb("amb-aot-full", "Ambassador AOT, all policies", [str(aot)], aot.parent, "ambassador-full.json"))
+    targets.append(amb("amb-aot-bare", "Ambassador AOT, bare", [str(aot)], aot.parent, "ambassador-bare.json"))
+    if cfg.jit:
+        jit = cfg.jit.resolve()
+        targets.append(amb("amb-jit-full", "Ambassador JIT, all policies", ["dotnet", str(jit)], jit.parent, "ambassador-full.json"))
+    p, h = free_port(), free_port()
+    targets.append(Target("nginx", "nginx as proxy", p, h,
+                          ["nginx", "-p", str(tmp), "-c", str(render(HERE / "conf/nginx-proxy.conf", tmp / "nginx-proxy.conf", dir=tmp, port=p, h2c_port=h, upstream_port=up_port))],
+                          stop_signal=signal.SIGQUIT))
+    p, h = free_port(), free_port()
+    targets.append(Target("haproxy", "HAProxy as proxy", p, h,
+                          ["haproxy", "-db", "-f", str(render(HERE / "conf/haproxy.cfg", tmp / "haproxy.cfg", port=p, h2c_port=h, upstream_port=up_port))],
+                          stop_signal=signal.SIGUSR1))
+    if cfg.only:
+        keep = set(cfg.only.split(",")) | {"direct"}
+        targets = [t for t in targets if t.name in keep]
+
+    meta = machine_meta()
+    meta["when"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    meta["load_before"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    meta["notes"] = cfg.notes
+
+    load = Load(cfg.load_core, tmp)
+    results: dict[str, list[dict]] = {t.name: [] for t in targets}
+    started = time.monotonic()
+    upstream.start(cfg.proxy_core, tmp)
+    try:
+        upstream.wait_first_proxied()
+        cfg.upstream_pids = upstream.pids()
+        for rnd in range(cfg.rounds):
+            order = targets[rnd % len(targets):] + targets[: rnd % len(targets)]
+            for t in order:
+                log(f"round {rnd + 1}/{cfg.rounds}: {t.name}")
+                try:
+                    results[t.name].append(measure(t, load, cfg))
+                finally:
+                    if t.proc is not None:
+                        t.stop()
+    finally:
+        upstream.stop()
+    meta["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+    summary = summarize(results)
+    text = report(cfg, targets, summary, meta)
+    text += f"\nTotal benchmark time: {time.monotonic() - started:.0f} s. Raw results: `{cfg.out.name}/{{timestamp}}.json`.\n"
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + ("-smoke" if cfg.smoke else "")
+    (cfg.out / f"{stamp}.md").write_text(text)
+    (cfg.out / f"{stamp}.json").write_text(json.dumps({"meta": meta, "rounds": results, "summary": summary}, indent=1, default=str))
+    print(text)
+    log(f"wrote {cfg.out / (stamp + '.md')}")
+
+    bad = [f"{n}: exit codes {s['exit_codes']}" for n, s in summary.items()
+           if n.startswith("amb-") and any(c != 0 for c in s.get("exit_codes", []))]
+    errs = [n for n, s in summary.items() if any(s.get(f"{l}.errors", 0) for l in ("c1", "c32", "fixed", "h2c"))]
+    if bad:
+        log("Ambassador did not exit 0 on SIGTERM: " + "; ".join(bad))
+    if errs:
+        log("targets with failed requests: " + ", ".join(errs))
+    shutil.rmtree(tmp, ignore_errors=True) if not (bad or errs) else log(f"logs kept in {tmp}")
+    return 1 if (bad or errs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
