@@ -69,6 +69,25 @@ public sealed class ErrorContractTests
     }
 
     [Fact]
+    public async Task BodyLargerThanRouteLimit_Returns413BodyTooLarge()
+    {
+        using var upstream = Upstreams.StartWireMock();
+        upstream.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(200));
+        await using var amb = await TestAmbassador.StartAsync($$"""
+            {
+              "ReverseProxy": {
+                "Routes": { "api": { "ClusterId": "backend", "MaxRequestBodySize": 1024, "Match": { "Path": "/api/{**rest}" } } },
+                "Clusters": { "backend": { "Destinations": { "d1": { "Address": "{{upstream.Address()}}" } } } }
+              }
+            }
+            """);
+
+        using var response = await amb.ProxyClient.PostAsync("/api/upload", new ByteArrayContent(new byte[4096]));
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "body-too-large", "'api'");
+    }
+
+    [Fact]
     public async Task ClusterWithoutDestinations_Returns503NoHealthyDestination()
     {
         await using var amb = await TestAmbassador.StartAsync(Config(string.Empty));
