@@ -527,12 +527,13 @@ def main() -> int:
     amb_env = dict(kv.split("=", 1) for kv in cfg.amb_env)
 
     def amb(name, label, exe: list[str], cwd: Path, config: str):
-        port, h2c, admin = free_port(), free_port(), free_port()
-        conf = render(HERE / "conf" / config, tmp / f"{name}.json", upstream_port=up_port, h2c_port=h2c)
+        # h2c (prior knowledge) is served on the proxy port itself.
+        port, admin = free_port(), free_port()
+        conf = render(HERE / "conf" / config, tmp / f"{name}.json", upstream_port=up_port)
         cmd = [*exe, "--config", str(conf),
                f"--Ambassador:Listeners:Proxy=http://127.0.0.1:{port}",
                f"--Ambassador:Listeners:Admin=http://127.0.0.1:{admin}"]
-        return Target(name, label, port, h2c, cmd, cwd=cwd, env=amb_env, expect_exit_zero=True, extra_ports=[admin])
+        return Target(name, label, port, port, cmd, cwd=cwd, env=amb_env, expect_exit_zero=True, extra_ports=[admin])
 
     targets: list[Target] = [Target("direct", "direct → upstream", up_port, up_h2c, None)]
     aot = cfg.aot.resolve()

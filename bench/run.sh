@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: direct, Ambassador (Native AOT with all policies, AOT bare, JIT), nginx and
+# HAProxy as proxies, against one nginx upstream. One command, ends by itself (about 6 minutes;
+# `--smoke`: one short round, no thresholds, for CI).
+#
+#   bench/run.sh                 # full run, writes bench/results/<timestamp>.md and prints it
+#   bench/run.sh --smoke         # CI: checks that the script, the tools and the binaries work
+#   bench/run.sh --no-build ...  # reuse artifacts/publish/{aot,jit}
+#   other options go to bench/bench.py (see `python3 bench/bench.py --help`)
+#
+# Proxy and upstream are pinned to core 0, the load generators to core 1 (taskset): run it on a
+# machine with at least 2 cores and nothing else busy, or read the numbers with that in mind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+started=$(date +%s)
+say() { echo "[run.sh $(( $(date +%s) - started ))s] $*" >&2; }
+
+build=1
+args=()
+for a in "$@"; do
+  case "$a" in
+    --no-build) build=0 ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+# Tools, from Debian (apt-get only when one is missing).
+need=()
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v haproxy >/dev/null || need+=(haproxy)
+command -v wrk >/dev/null || need+=(wrk)
+command -v h2load >/dev/null || need+=(nghttp2-client)
+command -v taskset >/dev/null || need+=(util-linux)
+command -v curl >/dev/null || need+=(curl)
+command -v python3 >/dev/null || need+=(python3)
+if [ "$build" = 1 ]; then
+  command -v clang >/dev/null || need+=(clang)
+  command -v ld.lld >/dev/null || need+=(lld)
+  [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  say "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if [ "$(nproc)" -lt 2 ]; then
+  say "warning: $(nproc) core(s); pinning proxy and load generator to separate cores needs 2"
+fi
+
+aot="$root/artifacts/publish/aot/Ambassador"
+jit="$root/artifacts/publish/jit/Ambassador.dll"
+if [ "$build" = 1 ]; then
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+  say "publishing Native AOT -> artifacts/publish/aot"
+  dotnet publish src/Ambassador -c Release -r linux-x64 -p:PublishAot=true -o artifacts/publish/aot -nologo -v:q >&2
+  say "publishing framework-dependent (JIT) -> artifacts/publish/jit"
+  dotnet publish src/Ambassador -c Release -p:PublishAot=false -o artifacts/publish/jit -nologo -v:q >&2
+fi
+[ -x "$aot" ] || { echo "missing $aot (run without --no-build)" >&2; exit 1; }
+[ -f "$jit" ] || { echo "missing $jit (run without --no-build)" >&2; exit 1; }
+
+say "benchmarking"
+rc=0
+python3 bench/bench.py --aot "$aot" --jit "$jit" ${args[@]+"${args[@]}"} || rc=$?
+say "done (exit $rc)"
+exit $rc
