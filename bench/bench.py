@@ -526,22 +526,24 @@ def main() -> int:
 
     amb_env = dict(kv.split("=", 1) for kv in cfg.amb_env)
 
-    def amb(name, label, exe: list[str], cwd: Path, config: str):
+    def amb(name, label, exe: list[str], config: str):
         # h2c (prior knowledge) is served on the proxy port itself.
         port, admin = free_port(), free_port()
         conf = render(HERE / "conf" / config, tmp / f"{name}.json", upstream_port=up_port)
         cmd = [*exe, "--config", str(conf),
                f"--Ambassador:Listeners:Proxy=http://127.0.0.1:{port}",
                f"--Ambassador:Listeners:Admin=http://127.0.0.1:{admin}"]
-        return Target(name, label, port, port, cmd, cwd=cwd, env=amb_env, expect_exit_zero=True, extra_ports=[admin])
+        # The content root is the work directory, so the appsettings.json example shipped beside the
+        # binary does not add its own route; logging stays at the defaults embedded in the host.
+        return Target(name, label, port, port, cmd, cwd=tmp, env=amb_env, expect_exit_zero=True, extra_ports=[admin])
 
     targets: list[Target] = [Target("direct", "direct → upstream", up_port, up_h2c, None)]
     aot = cfg.aot.resolve()
-    targets.append(amb("amb-aot-full", "Ambassador AOT, all policies", [str(aot)], aot.parent, "ambassador-full.json"))
-    targets.append(amb("amb-aot-bare", "Ambassador AOT, bare", [str(aot)], aot.parent, "ambassador-bare.json"))
+    targets.append(amb("amb-aot-full", "Ambassador AOT, all policies", [str(aot)], "ambassador-full.json"))
+    targets.append(amb("amb-aot-bare", "Ambassador AOT, bare", [str(aot)], "ambassador-bare.json"))
     if cfg.jit:
         jit = cfg.jit.resolve()
-        targets.append(amb("amb-jit-full", "Ambassador JIT, all policies", ["dotnet", str(jit)], jit.parent, "ambassador-full.json"))
+        targets.append(amb("amb-jit-full", "Ambassador JIT, all policies", ["dotnet", str(jit)], "ambassador-full.json"))
     p, h = free_port(), free_port()
     targets.append(Target("nginx", "nginx as proxy", p, h,
                           ["nginx", "-p", str(tmp), "-c", str(render(HERE / "conf/nginx-proxy.conf", tmp / "nginx-proxy.conf", dir=tmp, port=p, h2c_port=h, upstream_port=up_port))],
