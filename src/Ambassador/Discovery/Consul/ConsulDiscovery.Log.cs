@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ambassador.Discovery.Consul;
+
+internal sealed partial class ConsulDiscovery
+{
+    private static partial class Log
+    {
+        [LoggerMessage(20, LogLevel.Information, "Consul discovery options changed; restarting the service watches.", EventName = "ConsulOptionsChanged")]
+        public static partial void OptionsChanged(ILogger logger);
+    }
+}
