@@ -25,8 +25,11 @@ internal static class ConsulIndexRules
         return Math.Max(returned, 1);
     }
 
-    /// <summary>Whether an answer is progress (a strictly newer index), which decides the rate limit.</summary>
-    public static bool IsProgress(long sent, long next) => next > sent;
+    /// <summary>
+    /// Whether an answer is progress (Consul returned a real index newer than the one sent), which decides the rate
+    /// limit. A zero, missing, equal or smaller index is not progress.
+    /// </summary>
+    public static bool IsProgress(long sent, long returned) => returned > 0 && returned > sent;
 
     /// <summary>
     /// How long to wait before starting the next query, so that two queries start at least

@@ -119,7 +119,7 @@ internal sealed partial class ConsulServiceWatcher : IAsyncDisposable
                 previousStart = _timeProvider.GetUtcNow();
                 var result = await _client.QueryAsync(_options, ServiceName, index, stopping);
                 var next = ConsulIndexRules.NextIndex(index, result.Index);
-                progress = ConsulIndexRules.IsProgress(index, next);
+                progress = ConsulIndexRules.IsProgress(index, result.Index);
                 if (next == 0 && index != 0)
                 {
                     Log.IndexReset(_logger, ServiceName, index, result.Index);
