@@ -142,6 +142,7 @@ public static partial class AmbassadorHost
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(config);
+        builder.Services.AddAmbassadorConsulDiscovery(config);
     }
 
     /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>

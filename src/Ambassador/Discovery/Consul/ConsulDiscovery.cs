@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Ambassador.Policies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -13,9 +14,6 @@ namespace Ambassador.Discovery.Consul;
 /// </summary>
 internal sealed partial class ConsulDiscovery : IConsulWatchObserver, IAsyncDisposable
 {
-    /// <summary>The meter all Ambassador instruments live in (DESIGN.md, Telemetry).</summary>
-    public const string MeterName = "Ambassador";
-
     private readonly IConsulHealthClient _client;
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
@@ -46,7 +44,7 @@ internal sealed partial class ConsulDiscovery : IConsulWatchObserver, IAsyncDisp
         _options = options.CurrentValue;
         _optionsSubscription = options.OnChange(OnOptionsChanged);
 
-        var meter = meterFactory.Create(MeterName);
+        var meter = meterFactory.Create(AmbassadorTelemetry.MeterName);
         _refreshes = meter.CreateCounter<long>(
             "ambassador.discovery.refreshes", "{refresh}", "Successful Consul answers, per cluster.");
         _errors = meter.CreateCounter<long>(

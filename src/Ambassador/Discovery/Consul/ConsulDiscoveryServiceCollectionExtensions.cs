@@ -1,3 +1,4 @@
+using Ambassador.Admin;
 using Ambassador.Discovery.Consul;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +25,16 @@ public static class ConsulDiscoveryServiceCollectionExtensions
         services.TryAddSingleton<IConsulHealthClient>(sp => new ConsulClient(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ClusterServiceMap>();
         services.TryAddSingleton<ConsulDiscovery>();
+        services.TryAddSingleton<IClusterDiscoveryStatus, ConsulClusterDiscoveryStatus>();
+        services.AddAmbassadorConfigValidation<ConsulConfigValidationContributor>();
+        services.AddAmbassadorConfigKeys(
+            "Discovery:Consul:Address",
+            "Discovery:Consul:Token",
+            "Discovery:Consul:Datacenter",
+            "Discovery:Consul:Filter",
+            "Discovery:Consul:WaitTime",
+            "Discovery:Consul:OnlyPassing",
+            "Discovery:Consul:MaxResponseBytes");
 
         // YARP registers a no-op resolver with TryAdd; ours must win whichever of the two runs first.
         services.Replace(ServiceDescriptor.Singleton<IDestinationResolver, ConsulDestinationResolver>());
