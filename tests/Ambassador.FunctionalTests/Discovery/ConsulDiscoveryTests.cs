@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Diagnostics.Tracing;
 using System.Net;
+using System.Text.Json;
 using Ambassador.FunctionalTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -45,6 +46,12 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
             ? [.. state.Destinations.Keys.Order(StringComparer.Ordinal)]
             : [];
 
+    private static async Task<JsonElement> AdminClusterAsync(TestAmbassador amb, string id)
+    {
+        using var document = JsonDocument.Parse(await amb.AdminClient.GetStringAsync("/admin/clusters"));
+        return document.RootElement.GetProperty("clusters").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id).Clone();
+    }
+
     private static string Id(TestUpstream upstream) => $"inventory[127.0.0.1:{upstream.Port}]";
 
     private static async Task<string> OwnerAsync(TestAmbassador amb)
@@ -86,7 +93,7 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
         await using var amb = await TestAmbassador.StartAsync(Settings(stub));
 
         await Poll.UntilAsync(() => DestinationIds(amb).Length == 2, Deadline, "both instances are destinations");
-        Assert.Equal([Id(a), Id(b)], DestinationIds(amb).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { Id(a), Id(b) }.Order(StringComparer.Ordinal), DestinationIds(amb));
 
         var owners = new HashSet<string>();
         for (var i = 0; i < 100 && owners.Count < 2; i++)
@@ -98,10 +105,14 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
 
         using var ready = await amb.AdminClient.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        var clusters = await amb.AdminClient.GetStringAsync("/admin/clusters");
-        Assert.Contains("\"source\":\"consul\"", clusters, StringComparison.Ordinal);
-        Assert.Contains($"\"index\":{stub.Index}", clusters, StringComparison.Ordinal);
-        Assert.Contains(Id(a), clusters, StringComparison.Ordinal);
+        var cluster = await AdminClusterAsync(amb, "inventory");
+        Assert.Equal("consul", cluster.GetProperty("source").GetString());
+        Assert.Equal(stub.Index, cluster.GetProperty("discovery").GetProperty("index").GetInt64());
+        Assert.Equal(JsonValueKind.Null, cluster.GetProperty("discovery").GetProperty("lastError").ValueKind);
+        Assert.NotEqual(JsonValueKind.Null, cluster.GetProperty("discovery").GetProperty("lastSuccess").ValueKind);
+        Assert.Equal(
+            new[] { Id(a), Id(b) }.Order(StringComparer.Ordinal),
+            cluster.GetProperty("destinations").EnumerateArray().Select(d => d.GetProperty("id").GetString()));
     }
 
     [Fact]
@@ -369,7 +380,7 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
         using var response = await amb.ProxyClient.GetAsync("/items");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("no-healthy-destination", response.Headers.GetValues("x-ambassador-error").Single());
-        await Poll.UntilAsync(async () => (await amb.AdminClient.GetStringAsync("/readyz")).Contains("Consul is unreachable", StringComparison.Ordinal), Deadline, "readyz names the reason");
+        await Poll.UntilAsync(async () => (await (await amb.AdminClient.GetAsync("/readyz")).Content.ReadAsStringAsync()).Contains("Consul is unreachable", StringComparison.Ordinal), Deadline, "readyz names the reason");
         using var ready = await amb.AdminClient.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
     }
@@ -382,8 +393,8 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
 
         Assert.StartsWith("a|", await OwnerAsync(amb), StringComparison.Ordinal);
         Assert.Equal(["d1"], DestinationIds(amb));
-        var clusters = await amb.AdminClient.GetStringAsync("/admin/clusters");
-        Assert.Contains("\"source\":\"static\"", clusters, StringComparison.Ordinal);
+        var cluster = await AdminClusterAsync(amb, "inventory");
+        Assert.Equal("static", cluster.GetProperty("source").GetString());
         using var ready = await amb.AdminClient.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }

@@ -47,6 +47,7 @@ public sealed class ConsulStub : IDisposable
     private readonly string _service;
     private List<StubInstance> _instances = [];
     private long _index = 10;
+    private volatile bool _stopped;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ConsulStub(string service = "inventory")
@@ -87,8 +88,15 @@ public sealed class ConsulStub : IDisposable
     /// <summary>Releases held queries without changing anything (as after a mode change).</summary>
     public void Wake() => Publish(() => { }, bumpIndex: false);
 
-    /// <summary>Stops listening: Consul becomes unreachable (connection refused).</summary>
-    public void Stop() => _server.Stop();
+    /// <summary>
+    /// Consul becomes unreachable: held queries lose their connection (empty response) and new connections are refused.
+    /// </summary>
+    public void Stop()
+    {
+        _stopped = true;
+        Wake();
+        _server.Stop();
+    }
 
     private void Publish(Action change, bool bumpIndex)
     {
@@ -135,6 +143,11 @@ public sealed class ConsulStub : IDisposable
         if (query.TryGetValue("index", out var sent) && long.TryParse(sent, CultureInfo.InvariantCulture, out var sentIndex) && sentIndex >= Index)
         {
             await Task.WhenAny(changed, Task.Delay(ParseWait(query.GetValueOrDefault("wait"))));
+        }
+
+        if (_stopped)
+        {
+            return new ResponseMessage { FaultType = FaultType.EMPTY_RESPONSE };
         }
 
         lock (_lock)

@@ -10,7 +10,7 @@ namespace Ambassador.Discovery.Consul;
 /// </summary>
 internal sealed class ClusterServiceMap(IServiceProvider services, IOptionsMonitor<ConsulOptions> options)
 {
-    private bool Enabled => !string.IsNullOrWhiteSpace(options.CurrentValue.Address);
+    private bool Enabled => options.CurrentValue.IsEnabled();
 
     /// <summary>The Consul services a cluster's destinations name; empty for a static (or unknown) cluster.</summary>
     public IReadOnlyList<string> ServicesOf(string clusterId)

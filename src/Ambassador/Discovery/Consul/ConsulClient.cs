@@ -118,6 +118,10 @@ internal sealed class ConsulClient : IConsulHealthClient, IDisposable
         {
             throw new ConsulQueryException(ConsulErrorKind.Unreachable, "Consul is unreachable: " + ex.Message, ex);
         }
+        catch (NotSupportedException ex)
+        {
+            throw new ConsulQueryException(ConsulErrorKind.Unreachable, "Consul address not supported: " + ex.Message, ex);
+        }
         catch (IOException ex)
         {
             throw new ConsulQueryException(ConsulErrorKind.Unreachable, "Consul connection failed: " + ex.Message, ex);

@@ -53,8 +53,8 @@ internal sealed partial class ConsulDiscovery : IConsulWatchObserver, IAsyncDisp
             "ambassador.discovery.destinations", ObserveDestinations, "{destination}", "Destinations currently discovered, per cluster.");
     }
 
-    /// <summary>Whether Consul discovery is on (an <see cref="ConsulOptions.Address"/> is configured).</summary>
-    public bool Enabled => !string.IsNullOrWhiteSpace(Volatile.Read(ref _options).Address);
+    /// <summary>Whether Consul discovery is on (a valid <see cref="ConsulOptions.Address"/> is configured).</summary>
+    public bool Enabled => Volatile.Read(ref _options).IsEnabled();
 
     /// <summary>Fires when the Consul options change, so YARP resolves every cluster again.</summary>
     public IChangeToken GetOptionsChangeToken()

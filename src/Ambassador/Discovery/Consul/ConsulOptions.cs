@@ -42,4 +42,11 @@ public sealed class ConsulOptions
     /// Default: 4 MiB.
     /// </summary>
     public long MaxResponseBytes { get; set; } = ConsulConstants.DefaultMaxResponseBytes;
+
+    /// <summary>
+    /// True when <see cref="Address"/> is an absolute http(s) URL. Validation rejects anything else before it is
+    /// applied; this guard only matters while a configuration that will be rejected is being checked.
+    /// </summary>
+    internal bool IsEnabled() =>
+        Uri.TryCreate(Address, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 }

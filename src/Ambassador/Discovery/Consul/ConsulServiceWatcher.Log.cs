@@ -21,6 +21,9 @@ internal sealed partial class ConsulServiceWatcher
         [LoggerMessage(5, LogLevel.Information, "Consul index for service '{Service}' went backwards ({Sent} -> {Returned}); reset to 0.", EventName = "ConsulIndexReset")]
         public static partial void IndexReset(ILogger logger, string service, long sent, long returned);
 
+        [LoggerMessage(7, LogLevel.Debug, "Consul query for service '{Service}' still failing, now ({Kind}): {Message}.", EventName = "ConsulQueryFailureChanged")]
+        public static partial void FailureChanged(ILogger logger, string service, ConsulErrorKind kind, string message);
+
         [LoggerMessage(6, LogLevel.Error, "Unexpected error in the Consul watch of service '{Service}'.", EventName = "ConsulWatchError")]
         public static partial void UnexpectedError(ILogger logger, string service, Exception exception);
     }

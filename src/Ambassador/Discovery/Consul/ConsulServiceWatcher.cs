@@ -181,11 +181,17 @@ internal sealed partial class ConsulServiceWatcher : IAsyncDisposable
         var previous = Snapshot;
         Volatile.Write(ref _snapshot, previous with { LastError = message });
         _observer?.OnError(ServiceName);
-        if (_loggedFailure != kind)
+        if (_loggedFailure is null)
         {
-            _loggedFailure = kind;
             Log.QueryFailing(_logger, ServiceName, kind, message, previous.Endpoints.Count);
         }
+        else if (_loggedFailure != kind)
+        {
+            // Still failing, for another reason: worth a trace, not another warning.
+            Log.FailureChanged(_logger, ServiceName, kind, message);
+        }
+
+        _loggedFailure = kind;
     }
 
     private void FireChange()
