@@ -327,19 +327,26 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
         Assert.StartsWith("a|", await OwnerAsync(amb), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task MalformedJson_KeepsLastGoodSet_ThenRecovers()
+    [Theory]
+    [InlineData(StubMode.Malformed, "not valid JSON")]
+    [InlineData(StubMode.ServerError, "Consul answered 500")]
+    [InlineData(StubMode.Oversized, "exceeds 1024 bytes")]
+    [InlineData(StubMode.Slow, "did not answer within")]
+    public async Task BadAnswer_KeepsLastGoodSet_ThenRecovers(StubMode mode, string error)
     {
         await using var a = await TestUpstream.StartAsync("a");
         await using var b = await TestUpstream.StartAsync("b");
         using var stub = new ConsulStub();
         stub.SetInstances(new StubInstance(a.Port), new StubInstance(b.Port));
-        await using var amb = await TestAmbassador.StartAsync(Settings(stub));
+        var settings = Settings(stub);
+        settings["Ambassador:Discovery:Consul:MaxResponseBytes"] = "1024";
+        settings["Ambassador:Discovery:Consul:WaitTime"] = "00:00:01";
+        await using var amb = await TestAmbassador.StartAsync(settings);
         await Poll.UntilAsync(() => DestinationIds(amb).Length == 2, Deadline, "both instances are destinations");
 
-        stub.Mode = StubMode.Malformed;
+        stub.Mode = mode;
         stub.Wake();
-        await Poll.UntilAsync(async () => (await amb.AdminClient.GetStringAsync("/admin/clusters")).Contains("not valid JSON", StringComparison.Ordinal), Deadline, "the error shows in /admin/clusters");
+        await Poll.UntilAsync(async () => (await amb.AdminClient.GetStringAsync("/admin/clusters")).Contains(error, StringComparison.Ordinal), Deadline, $"'{error}' shows in /admin/clusters");
 
         Assert.Equal(2, DestinationIds(amb).Length);
         for (var i = 0; i < 10; i++)
@@ -350,6 +357,7 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
         stub.Mode = StubMode.Normal;
         stub.SetInstances(new StubInstance(a.Port));
         await Poll.UntilAsync(() => DestinationIds(amb).Length == 1, Deadline, "a good answer applies again after back-off");
+        Assert.Single(amb.Logs.Lines, l => l.Contains("is failing", StringComparison.Ordinal));
         Assert.Contains(amb.Logs.Lines, l => l.Contains("recovered", StringComparison.Ordinal));
     }
 

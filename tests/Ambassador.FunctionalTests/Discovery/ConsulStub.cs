@@ -30,6 +30,12 @@ public enum StubMode
 
     /// <summary>200 at once with <c>X-Consul-Index: 0</c> (the Consul bug the index rules guard against).</summary>
     ZeroIndex,
+
+    /// <summary>200 with a valid but 4 KiB answer (an empty array padded with whitespace).</summary>
+    Oversized,
+
+    /// <summary>Answers only after 5 s, whatever the <c>wait</c>.</summary>
+    Slow,
 }
 
 /// <summary>A request the stub received.</summary>
@@ -130,6 +136,11 @@ public sealed class ConsulStub : IDisposable
                 return Answer(500, "rpc error: No cluster leader", Index);
             case StubMode.Malformed:
                 return Answer(200, "[{\"Node\": {\"Address\": ", Index + 1);
+            case StubMode.Oversized:
+                return Answer(200, "[" + new string(' ', 4096) + "]", Index + 1);
+            case StubMode.Slow:
+                await Task.Delay(TimeSpan.FromSeconds(5));
+                return Answer(200, "[]", Index + 1);
             case StubMode.ZeroIndex:
                 return Answer(200, Body(passingOnly: query.ContainsKey("passing"), request.Path), 0);
         }
