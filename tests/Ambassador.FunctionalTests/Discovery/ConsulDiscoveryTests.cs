@@ -408,6 +408,47 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Reload_ConsulOptionsChanged_RestartsWatchKeepingDestinations()
+    {
+        await using var a = await TestUpstream.StartAsync("a");
+        await using var b = await TestUpstream.StartAsync("b");
+        using var stub = new ConsulStub();
+        stub.SetInstances(new StubInstance(a.Port), new StubInstance(b.Port));
+        var settings = Settings(stub);
+        await using var amb = await TestAmbassador.StartAsync(settings);
+        await Poll.UntilAsync(() => DestinationIds(amb).Length == 2, Deadline, "both instances are destinations");
+        await WaitForHeldQueryAsync(stub);
+        settings["Ambassador:Discovery:Consul:Filter"] = "Service.Tags contains \"canary\"";
+        await amb.RewriteConfigAsync(TestAmbassador.ToJson(settings));
+        await Poll.UntilAsync(() => stub.Requests.Any(r => r.Query.GetValueOrDefault("filter") == "Service.Tags contains \"canary\""), Deadline, "the new filter is sent");
+
+        Assert.Equal(2, DestinationIds(amb).Length);
+        stub.SetInstances(new StubInstance(a.Port));
+        await Poll.UntilAsync(() => DestinationIds(amb).Length == 1, Deadline, "the restarted watch applies changes");
+        Assert.Contains(amb.Logs.Lines, l => l.Contains("options changed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Reload_ServiceNoLongerNamed_StopsItsWatch()
+    {
+        await using var a = await TestUpstream.StartAsync("a");
+        using var stub = new ConsulStub();
+        stub.SetInstances(new StubInstance(a.Port));
+        var settings = Settings(stub);
+        await using var amb = await TestAmbassador.StartAsync(settings);
+        await WaitForHeldQueryAsync(stub);
+
+        settings["ReverseProxy:Clusters:inventory:Destinations:d1:Address"] = $"http://127.0.0.1:{a.Port}";
+        await amb.RewriteConfigAsync(TestAmbassador.ToJson(settings));
+        await Poll.UntilAsync(() => DestinationIds(amb).SequenceEqual(["d1"]), Deadline, "the cluster is static");
+        await Poll.UntilAsync(() => amb.Logs.Contains("inventory any more; their watches stopped"), Deadline, "the unused watch stops");
+
+        var cluster = await AdminClusterAsync(amb, "inventory");
+        Assert.Equal("static", cluster.GetProperty("source").GetString());
+        Assert.StartsWith("a|127.0.0.1:", await OwnerAsync(amb), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvalidConsulOptions_ReportedWithFullKeys()
     {
         var settings = Settings(stub: null);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Ambassador.Discovery.Consul;
@@ -72,6 +73,21 @@ internal sealed class ClusterServiceMap(IServiceProvider services, IOptionsMonit
         }
 
         return names ?? [];
+    }
+
+    /// <summary>Fires when any proxy configuration provider publishes a new configuration.</summary>
+    public IChangeToken GetChangeToken()
+    {
+        var tokens = new List<IChangeToken>();
+        foreach (var provider in services.GetServices<IProxyConfigProvider>())
+        {
+            if (provider.GetConfig()?.ChangeToken is { } token)
+            {
+                tokens.Add(token);
+            }
+        }
+
+        return new CompositeChangeToken(tokens);
     }
 
     private IEnumerable<ClusterConfig> Clusters()

@@ -21,6 +21,7 @@ internal sealed partial class ConsulDiscovery : IConsulWatchObserver, IAsyncDisp
     private readonly ClusterServiceMap _clusters;
     private readonly Lock _lock = new();
     private readonly IDisposable? _optionsSubscription;
+    private readonly IDisposable _configSubscription;
     private readonly Counter<long> _refreshes;
     private readonly Counter<long> _errors;
     private ConcurrentDictionary<string, ConsulServiceWatcher> _watchers = new(StringComparer.OrdinalIgnoreCase);
@@ -43,6 +44,7 @@ internal sealed partial class ConsulDiscovery : IConsulWatchObserver, IAsyncDisp
         _clusters = clusters;
         _options = options.CurrentValue;
         _optionsSubscription = options.OnChange(OnOptionsChanged);
+        _configSubscription = ChangeToken.OnChange(_clusters.GetChangeToken, StopUnusedWatchers);
 
         var meter = meterFactory.Create(AmbassadorTelemetry.MeterName);
         _refreshes = meter.CreateCounter<long>(
@@ -135,6 +137,39 @@ internal sealed partial class ConsulDiscovery : IConsulWatchObserver, IAsyncDisp
         _ = DisposeAllAsync(old.Values);
     }
 
+    /// <summary>After a configuration change, stops the watches of services no cluster names any more.</summary>
+    private void StopUnusedWatchers()
+    {
+        var inUse = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (_, services) in _clusters.DiscoveredClusters())
+        {
+            inUse.UnionWith(services);
+        }
+
+        List<ConsulServiceWatcher>? unused = null;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            foreach (var (service, watcher) in _watchers)
+            {
+                if (!inUse.Contains(service) && _watchers.TryRemove(service, out _))
+                {
+                    (unused ??= []).Add(watcher);
+                }
+            }
+        }
+
+        if (unused is not null)
+        {
+            Log.WatchesStopped(_logger, string.Join(", ", unused.Select(w => w.ServiceName)));
+            _ = DisposeAllAsync(unused);
+        }
+    }
+
     private static async Task DisposeAllAsync(IEnumerable<ConsulServiceWatcher> watchers)
     {
         foreach (var watcher in watchers)
@@ -200,6 +235,7 @@ internal sealed partial class ConsulDiscovery : IConsulWatchObserver, IAsyncDisp
         }
 
         _optionsSubscription?.Dispose();
+        _configSubscription.Dispose();
         await DisposeAllAsync(watchers.Values);
         _optionsChange.Dispose();
     }
