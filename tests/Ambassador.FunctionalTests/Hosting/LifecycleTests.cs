@@ -17,7 +17,7 @@ public sealed class LifecycleTests
         var (upstream, address) = await Upstreams.StartKestrelAsync(app => app.MapGet("/slow", (RequestDelegate)(async ctx =>
         {
             arrived.TrySetResult();
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            await Task.Delay(TimeSpan.FromSeconds(4));
             await ctx.Response.WriteAsync("finished");
         })));
         await using var _ = upstream;
@@ -43,8 +43,8 @@ public sealed class LifecycleTests
             var signalled = Stopwatch.StartNew();
             amb.Signal("TERM");
 
-            await Poll.UntilAsync(() => !CanConnect(amb.ProxyAddress!.Port), TimeSpan.FromSeconds(1.5), "the listener stops accepting right after SIGTERM");
-            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(1.9), "new connections were refused before the in-flight request finished");
+            await Poll.UntilAsync(() => !CanConnect(amb.ProxyAddress!.Port), TimeSpan.FromSeconds(3), "the listener stops accepting right after SIGTERM");
+            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(3.9), "new connections were refused before the in-flight request finished");
             using var response = await inFlight;
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("finished", await response.Content.ReadAsStringAsync());
