@@ -57,13 +57,52 @@ echo "hello from the aot smoke upstream" > "$work/www/hello.txt"
 python3 -m http.server "$up_port" --bind 127.0.0.1 --directory "$work/www" > "$work/upstream.log" 2>&1 &
 pids+=($!)
 
+mkdir -p "$work/www/consul"
+echo "hello via consul discovery" > "$work/www/consul/hello.txt"
+
+# A stand-in for Consul's health endpoint: one passing instance of "inventory" (the upstream above).
+# The first query answers at once; a blocking query (index=) is held for 2 s and answers unchanged.
+consul_port=$(free_port)
+cat > "$work/consul.py" <<'PY'
+import json, sys, time
+from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+from urllib.parse import urlparse, parse_qs
+port, up = int(sys.argv[1]), int(sys.argv[2])
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        u = urlparse(self.path)
+        if u.path != "/v1/health/service/inventory":
+            self.send_response(404); self.end_headers(); return
+        if "index" in parse_qs(u.query):
+            time.sleep(2)
+        body = json.dumps([{"Node": {"Node": "n1", "Address": "127.0.0.1"},
+                            "Service": {"ID": "inventory-1", "Service": "inventory", "Address": "127.0.0.1", "Port": up},
+                            "Checks": [{"Status": "passing"}]}]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Consul-Index", "7")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+python3 "$work/consul.py" "$consul_port" "$up_port" > "$work/consul.log" 2>&1 &
+pids+=($!)
+
 cat > "$work/ambassador.json" <<EOF
 {
+  "Ambassador": {
+    "Discovery": { "Consul": { "Address": "http://127.0.0.1:$consul_port", "WaitTime": "00:00:05" } }
+  },
   "ReverseProxy": {
     "Routes": {
+      "inventory": { "ClusterId": "inventory", "Match": { "Path": "/consul/{**rest}" } },
       "app": { "ClusterId": "app", "Match": { "Path": "{**catch-all}" } }
     },
     "Clusters": {
+      "inventory": {
+        "Destinations": { "consul": { "Address": "http://inventory" } }
+      },
       "app": {
         "Destinations": { "app1": { "Address": "http://127.0.0.1:$up_port/" } }
       }
@@ -99,6 +138,14 @@ ok "first proxied request $(( ($(date +%s%N) - t0) / 1000000 )) ms after start"
 h2=$(curl -s --http2-prior-knowledge -o /dev/null -w '%{http_code} %{http_version}' "http://127.0.0.1:$proxy_port/hello.txt")
 [ "$h2" = "200 2" ] || fail "h2c request: got '$h2', expected '200 2'"
 ok "h2c (prior knowledge) request proxied"
+
+deadline=$(( $(date +%s) + 10 ))
+until body=$(curl -sf "http://127.0.0.1:$proxy_port/consul/hello.txt" 2>/dev/null) && [ -n "$body" ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "no response through the Consul-discovered cluster within 10s"
+  sleep 0.05
+done
+[ "$body" = "hello via consul discovery" ] || fail "unexpected body through Consul discovery: $body"
+ok "Consul discovery (fake agent) resolved inventory and the request was proxied to it"
 
 code=$(curl -s -o "$work/noroute.json" -w '%{http_code}' -H 'Host: x' "http://127.0.0.1:$proxy_port/missing-file")
 [ "$code" = 404 ] || fail "upstream 404 should pass through, got $code"
