@@ -1,0 +1,60 @@
+using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Logging;
+
+namespace Ambassador.FunctionalTests.Tls;
+
+/// <summary>
+/// A tiny HTTPS upstream on 127.0.0.1:0 (Kestrel) that answers every request with what it saw of the TLS
+/// handshake: <c>sni=&lt;name&gt; client=&lt;sha256 or none&gt;</c>. Each response closes the connection, so every
+/// request is a new handshake (certificate reloads are visible at once).
+/// </summary>
+public sealed class TlsUpstream : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TlsUpstream(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public static async Task<TlsUpstream> StartAsync(X509Certificate2 serverCertificate, bool requireClientCertificate = false)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(https =>
+        {
+            https.ServerCertificate = serverCertificate;
+            https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+            https.ClientCertificateMode = requireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate;
+            https.AllowAnyClientCertificate();
+        })));
+        var app = builder.Build();
+        app.Run(async context =>
+        {
+            var sni = context.Features.Get<ITlsHandshakeFeature>()?.HostName;
+            var client = context.Connection.ClientCertificate;
+            context.Response.Headers.Connection = "close";
+            await context.Response.WriteAsync($"sni={(string.IsNullOrEmpty(sni) ? "none" : sni)} client={(client is null ? "none" : TestCertificates.Sha256(client))}");
+        });
+        await app.StartAsync();
+        var address = new Uri(app.Urls.First());
+        return new TlsUpstream(app, address);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+        await _app.DisposeAsync();
+    }
+}
