@@ -21,6 +21,12 @@ public static class TlsConstants
     /// <summary>How often the expiry warning is repeated for a certificate that stays close to expiry: 1 day.</summary>
     public static readonly TimeSpan ExpiryWarningRepeat = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Lifetime of pooled upstream connections of clusters with a client certificate: 5 minutes. Bounds how long a
+    /// rotated-out client certificate stays in use on long-lived (HTTP/2) connections; new connections use the new one at once.
+    /// </summary>
+    public static readonly TimeSpan ClientCertificateConnectionLifetime = TimeSpan.FromMinutes(5);
+
     /// <summary>Limit on one inbound TLS handshake: 10 seconds (Kestrel's default).</summary>
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 

@@ -41,6 +41,10 @@ internal sealed partial class UpstreamTlsHttpClientFactory(
         if (HasClientCertificate(context.NewMetadata))
         {
             ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => store.Get(TlsConstants.UpstreamClientName(clusterId))?.Leaf!;
+            if (handler.PooledConnectionLifetime == Timeout.InfiniteTimeSpan)
+            {
+                handler.PooledConnectionLifetime = TlsConstants.ClientCertificateConnectionLifetime;
+            }
         }
 
         if (SniOf(context.NewMetadata) is { } sni)

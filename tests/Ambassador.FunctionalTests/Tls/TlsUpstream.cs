@@ -32,17 +32,26 @@ public sealed class TlsUpstream : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(https =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
         {
-            https.ServerCertificate = serverCertificate;
+            // HTTP/1.1 only: "Connection: close" ends each connection, so every request is a fresh handshake.
+            listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
+            listen.UseHttps(https =>
+        {
+            https.ServerCertificateSelector = (connection, name) =>
+            {
+                connection!.Items["sni"] = name;
+                return serverCertificate;
+            };
             https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
             https.ClientCertificateMode = requireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate;
             https.AllowAnyClientCertificate();
-        })));
+        });
+        }));
         var app = builder.Build();
         app.Run(async context =>
         {
-            var sni = context.Features.Get<ITlsHandshakeFeature>()?.HostName;
+            var sni = context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue("sni", out var name) == true ? name as string : null;
             var client = context.Connection.ClientCertificate;
             context.Response.Headers.Connection = "close";
             await context.Response.WriteAsync($"sni={(string.IsNullOrEmpty(sni) ? "none" : sni)} client={(client is null ? "none" : TestCertificates.Sha256(client))}");
