@@ -228,7 +228,7 @@ public sealed class InboundTlsTests : IDisposable
         return (tls.SslProtocol, TestCertificates.Sha256(tls.RemoteCertificate!));
     }
 
-    private static async Task<byte[]> ReadSomeAsync(NetworkStream stream, TimeSpan timeout)
+    internal static async Task<byte[]> ReadSomeAsync(NetworkStream stream, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         var buffer = new byte[1024];
@@ -244,7 +244,7 @@ public sealed class InboundTlsTests : IDisposable
     }
 
     /// <summary>A minimal ClientHello that offers only TLS 1.1 (no supported_versions extension) with TLS 1.0/1.1 cipher suites.</summary>
-    private static byte[] Tls11ClientHello()
+    internal static byte[] Tls11ClientHello()
     {
         var body = new List<byte> { 0x03, 0x02 }; // client_version TLS 1.1
         body.AddRange(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
