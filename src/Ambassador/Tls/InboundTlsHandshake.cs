@@ -18,11 +18,13 @@ internal sealed partial class InboundTlsHandshake(TlsCertificateStore store, IOp
     /// <summary>Turns <paramref name="listen"/> into the TLS proxy listener (HTTP/1.1 and HTTP/2 negotiated by ALPN).</summary>
     public static void ConfigureListener(ListenOptions listen)
     {
-        var handshake = listen.ApplicationServices.GetRequiredService<InboundTlsHandshake>();
+        // Resolved at the first handshake: building the host (also done by `Ambassador validate`) must not load certificates.
+        var services = listen.ApplicationServices;
+        InboundTlsHandshake? handshake = null;
         listen.Protocols = HttpProtocols.Http1AndHttp2;
         listen.UseHttps(new TlsHandshakeCallbackOptions
         {
-            OnConnection = handshake.OnConnection,
+            OnConnection = context => (handshake ??= services.GetRequiredService<InboundTlsHandshake>()).OnConnection(context),
             HandshakeTimeout = TlsConstants.HandshakeTimeout,
         });
     }

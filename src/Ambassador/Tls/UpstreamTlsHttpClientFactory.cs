@@ -13,10 +13,16 @@ namespace Ambassador.Tls;
 /// used by the next new connection without rebuilding the client.
 /// </summary>
 internal sealed partial class UpstreamTlsHttpClientFactory(
-    TlsCertificateStore store,
+    IServiceProvider services,
     ILogger<ForwarderHttpClientFactory> baseLogger,
     ILogger<UpstreamTlsHttpClientFactory> logger) : ForwarderHttpClientFactory(baseLogger)
 {
+    private TlsCertificateStore? _store;
+
+    // Resolved at the first handshake, not when YARP builds clients: `Ambassador validate` builds clients too
+    // and must not load (and log) every certificate a second time.
+    private TlsCertificateStore Store => _store ??= services.GetRequiredService<TlsCertificateStore>();
+
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
@@ -40,7 +46,7 @@ internal sealed partial class UpstreamTlsHttpClientFactory(
 
         if (HasClientCertificate(context.NewMetadata))
         {
-            ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => store.Get(TlsConstants.UpstreamClientName(clusterId))?.Leaf!;
+            ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => Store.Get(TlsConstants.UpstreamClientName(clusterId))?.Leaf!;
             if (handler.PooledConnectionLifetime == Timeout.InfiniteTimeSpan)
             {
                 handler.PooledConnectionLifetime = TlsConstants.ClientCertificateConnectionLifetime;
@@ -121,7 +127,7 @@ internal sealed partial class UpstreamTlsHttpClientFactory(
         {
             problem = $"certificate '{certificate.Subject}' is not valid for the name '{host}'";
         }
-        else if (store.Get(TlsConstants.UpstreamCaName(clusterId)) is { } bundle)
+        else if (Store.Get(TlsConstants.UpstreamCaName(clusterId)) is { } bundle)
         {
             var chainProblem = CertificateChains.VerifyAgainst(certificate, chain, bundle.Certificates, serverCertificate: true);
             problem = chainProblem is null
