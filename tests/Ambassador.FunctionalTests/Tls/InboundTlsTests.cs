@@ -114,6 +114,26 @@ public sealed class InboundTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task TlsListener_ConfigReloadToOtherFiles_SwitchesCertificate_InvalidReloadKeepsServing()
+    {
+        var first = _certificates.IssueServer(_ca);
+        var second = _certificates.IssueServer(_ca);
+        var (firstCertificate, firstKey) = _certificates.Write(first, "first");
+        var (secondCertificate, secondKey) = _certificates.Write(second, "second");
+        await using var amb = await TestAmbassador.StartAsync(Settings(firstCertificate, firstKey));
+        var port = amb.ProxyTlsAddress!.Port;
+
+        // A reload naming a key of another certificate is rejected by validation; the listener keeps serving.
+        await amb.RewriteConfigAsync(TestAmbassador.ToJson(Settings(firstCertificate, secondKey)));
+        await Poll.UntilAsync(() => amb.Logs.Contains("Ambassador:Tls:KeyPath: the private key in"), TimeSpan.FromSeconds(20), "the invalid reload is reported");
+        Assert.Equal(TestCertificates.Sha256(first), (await HandshakeAsync(port, SslProtocols.Tls12)).Thumbprint);
+
+        await amb.RewriteConfigAsync(TestAmbassador.ToJson(Settings(secondCertificate, secondKey)));
+        await Poll.UntilAsync(async () => (await HandshakeAsync(port, SslProtocols.Tls12)).Thumbprint == TestCertificates.Sha256(second),
+            TimeSpan.FromSeconds(20), "the certificate named by the reloaded configuration is served");
+    }
+
+    [Fact]
     public async Task TlsListener_PlaintextHttp_ClosesConnectionWithoutHarm()
     {
         var (certificatePath, keyPath) = _certificates.Write(_certificates.IssueServer(_ca), "server");
