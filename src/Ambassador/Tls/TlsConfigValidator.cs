@@ -20,6 +20,7 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
         if (certificatePath is not null && keyPath is null)
         {
             problems.Add($"{prefix}:{nameof(TlsOptions.KeyPath)}", $"is required with {prefix}:{nameof(TlsOptions.CertificatePath)} (a PEM private key file)");
+            CheckCertificateOnly(certificatePath, $"{prefix}:{nameof(TlsOptions.CertificatePath)}", problems);
         }
 
         if (certificatePath is null)
@@ -68,6 +69,19 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
         }
     }
 
+    /// <summary>Without its key a certificate cannot be fully checked; still report a missing or non-PEM file now.</summary>
+    private static void CheckCertificateOnly(string path, string key, ConfigProblems problems)
+    {
+        try
+        {
+            PemCertificateLoader.Load(new CertificateSource("check", path, key, null, null, IsServer: false));
+        }
+        catch (CertificateLoadException ex)
+        {
+            problems.Add(ex.Key, ex.Message);
+        }
+    }
+
     private static void ValidateCluster(IConfigurationSection cluster, ConfigProblems problems)
     {
         var metadata = cluster.GetSection("Metadata");
@@ -76,6 +90,7 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
         if (certificate is not null && key is null)
         {
             problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.ClientKeyPath}", $"is required with {UpstreamTlsMetadata.ClientCertificatePath} (the client certificate's PEM private key)");
+            CheckCertificateOnly(certificate, $"{metadata.Path}:{UpstreamTlsMetadata.ClientCertificatePath}", problems);
         }
         else if (certificate is null && key is not null)
         {
@@ -86,6 +101,11 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
         if (sni is not null && Uri.CheckHostName(sni.Trim()) is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6))
         {
             problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.Sni}", $"'{sni}' is not a host name");
+        }
+        else if (sni is not null && cluster["HttpClient:WebProxy:Address"] is not null)
+        {
+            // The SNI override makes its own connections, which would bypass the configured forward proxy.
+            problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.Sni}", "cannot be combined with HttpClient:WebProxy; remove one of them");
         }
 
         var protocols = cluster.GetSection("HttpClient:SslProtocols");
