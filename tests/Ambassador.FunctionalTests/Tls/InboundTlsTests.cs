@@ -50,6 +50,8 @@ public sealed class InboundTlsTests : IDisposable
         using var noRoute = await client.GetAsync("/nothing-here");
         Assert.Equal(HttpStatusCode.NotFound, noRoute.StatusCode);
         Assert.Equal("no-route", Assert.Single(noRoute.Headers.GetValues("x-ambassador-error")));
+        using var adminPath = await client.GetAsync("/healthz");
+        Assert.Equal("no-route", Assert.Single(adminPath.Headers.GetValues("x-ambassador-error")));
         using var plain = await amb.ProxyClient.GetAsync("/api/three");
         Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
     }
