@@ -36,7 +36,7 @@ internal sealed partial class InboundTlsHandshake(TlsCertificateStore store, IOp
         var mode = options.CurrentValue.ClientCertificateMode;
         return ValueTask.FromResult(new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = certificate.ServerContext,
+            ServerCertificateContext = certificate.Context,
             EnabledSslProtocols = TlsConstants.Protocols,
             ApplicationProtocols = Alpn,
             ClientCertificateRequired = mode is ClientCertificateMode.AllowCertificate or ClientCertificateMode.RequireCertificate,

@@ -7,13 +7,13 @@ namespace Ambassador.Tls;
 /// <summary>A certificate (with key) or a CA bundle loaded from PEM files.</summary>
 /// <param name="Leaf">The certificate itself (with its private key), or for a bundle the first certificate.</param>
 /// <param name="Certificates">Every certificate of the file: the leaf and its chain, or every CA of a bundle.</param>
-/// <param name="ServerContext">For a server certificate: the context that sends the chain during handshakes.</param>
+/// <param name="Context">For a certificate with a key: the handshake context, which sends the chain from the file with it.</param>
 /// <param name="NotAfter">The earliest expiry of the certificates that matter (the leaf, or any CA of a bundle).</param>
 /// <param name="Fingerprint">Hash of the file contents it was loaded from, to notice changes.</param>
 internal sealed record LoadedCertificate(
     X509Certificate2 Leaf,
     X509Certificate2Collection Certificates,
-    SslStreamCertificateContext? ServerContext,
+    SslStreamCertificateContext? Context,
     DateTimeOffset NotAfter,
     string Fingerprint)
 {
@@ -27,7 +27,7 @@ internal sealed record LoadedCertificate(
 /// <param name="CertificateKey">The configuration key that holds <paramref name="CertificatePath"/>.</param>
 /// <param name="KeyPath">The PEM private key file, or null for a CA bundle.</param>
 /// <param name="KeyKey">The configuration key that holds <paramref name="KeyPath"/>.</param>
-/// <param name="IsServer">True for the inbound server certificate (builds a handshake context with its chain).</param>
+/// <param name="IsServer">True for the inbound server certificate, false for client certificates and CA bundles.</param>
 internal sealed record CertificateSource(string Name, string CertificatePath, string CertificateKey, string? KeyPath, string? KeyKey, bool IsServer)
 {
     public bool IsBundle => KeyPath is null;
@@ -95,7 +95,7 @@ internal static class PemCertificateLoader
             chain.Add(all[i]);
         }
 
-        var context = source.IsServer ? SslStreamCertificateContext.Create(leaf, chain, offline: true) : null;
+        var context = SslStreamCertificateContext.Create(leaf, chain, offline: true);
         return new LoadedCertificate(leaf, all, context, new DateTimeOffset(leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero), fingerprint);
     }
 

@@ -102,10 +102,11 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
         {
             problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.Sni}", $"'{sni}' is not a host name");
         }
-        else if (sni is not null && cluster["HttpClient:WebProxy:Address"] is not null)
+
+        if ((sni is not null || certificate is not null) && cluster["HttpClient:WebProxy:Address"] is not null)
         {
-            // The SNI override makes its own connections, which would bypass the configured forward proxy.
-            problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.Sni}", "cannot be combined with HttpClient:WebProxy; remove one of them");
+            // SNI overrides and client certificates make their own connections, which would bypass the forward proxy.
+            problems.Add($"{cluster.Path}:HttpClient:WebProxy", $"cannot be combined with Metadata:{UpstreamTlsMetadata.Sni} or Metadata:{UpstreamTlsMetadata.ClientCertificatePath}; remove one of them");
         }
 
         var protocols = cluster.GetSection("HttpClient:SslProtocols");

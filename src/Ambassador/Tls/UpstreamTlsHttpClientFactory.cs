@@ -44,22 +44,23 @@ internal sealed partial class UpstreamTlsHttpClientFactory(
             ssl.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) => ValidateServer(clusterId, sender, certificate, chain, errors);
         }
 
-        if (HasClientCertificate(context.NewMetadata))
+        var sni = SniOf(context.NewMetadata);
+        var withClientCertificate = HasClientCertificate(context.NewMetadata);
+        if (sni is not null || withClientCertificate)
         {
-            ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => Store.Get(TlsConstants.UpstreamClientName(clusterId))?.Leaf!;
-            if (handler.PooledConnectionLifetime == Timeout.InfiniteTimeSpan)
+            // Our own handshake per connection: .NET takes SNI from the Host header (an override needs this), and a
+            // client certificate's intermediates are sent only through a certificate context, which SslOptions
+            // would fix at client creation (a reload could not change it).
+            if (withClientCertificate && handler.PooledConnectionLifetime == Timeout.InfiniteTimeSpan)
             {
                 handler.PooledConnectionLifetime = TlsConstants.ClientCertificateConnectionLifetime;
             }
-        }
 
-        if (SniOf(context.NewMetadata) is { } sni)
-        {
-            // .NET takes SNI from the Host header; a different server name needs our own handshake on the connection.
             var protocols = ssl.EnabledSslProtocols;
             var validate = ssl.RemoteCertificateValidationCallback;
-            var select = ssl.LocalCertificateSelectionCallback;
-            handler.ConnectCallback = (connection, cancellationToken) => ConnectAsync(connection, sni, protocols, validate, select, cancellationToken);
+            var clientName = withClientCertificate ? TlsConstants.UpstreamClientName(clusterId) : null;
+            handler.ConnectCallback = (connection, cancellationToken) =>
+                ConnectAsync(connection, sni, protocols, validate, clientName is null ? null : Store.Get(clientName)?.Context, cancellationToken);
         }
     }
 
@@ -70,10 +71,10 @@ internal sealed partial class UpstreamTlsHttpClientFactory(
 
     private static async ValueTask<Stream> ConnectAsync(
         SocketsHttpConnectionContext connection,
-        string sni,
+        string? sni,
         SslProtocols protocols,
         RemoteCertificateValidationCallback? validate,
-        LocalCertificateSelectionCallback? select,
+        SslStreamCertificateContext? clientCertificate,
         CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -91,10 +92,10 @@ internal sealed partial class UpstreamTlsHttpClientFactory(
             {
                 await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
                 {
-                    TargetHost = sni,
+                    TargetHost = sni ?? TargetHostOf(connection),
                     EnabledSslProtocols = protocols,
                     RemoteCertificateValidationCallback = validate,
-                    LocalCertificateSelectionCallback = select,
+                    ClientCertificateContext = clientCertificate,
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                     ApplicationProtocols = connection.InitialRequestMessage.Version.Major >= 2
                         ? [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11]
@@ -147,6 +148,13 @@ internal sealed partial class UpstreamTlsHttpClientFactory(
         }
 
         return problem is null;
+    }
+
+    /// <summary>What .NET itself would use: the request's Host header (YARP's destination Host), else the destination host.</summary>
+    private static string TargetHostOf(SocketsHttpConnectionContext connection)
+    {
+        var host = connection.InitialRequestMessage.Headers.Host;
+        return !string.IsNullOrEmpty(host) && Uri.TryCreate("https://" + host, UriKind.Absolute, out var uri) ? uri.IdnHost : connection.DnsEndPoint.Host;
     }
 
     private static string? SniOf(IReadOnlyDictionary<string, string>? metadata) =>

@@ -28,6 +28,21 @@ public sealed class TestCertificates : IDisposable
         return request.CreateSelfSigned(now.AddYears(-1), now.AddYears(1));
     }
 
+    /// <summary>An intermediate CA (with its key) issued by <paramref name="root"/>.</summary>
+    public X509Certificate2 CreateIntermediate(X509Certificate2 root, string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, true, false));
+        var now = DateTimeOffset.UtcNow;
+        var serial = BitConverter.GetBytes(Interlocked.Increment(ref _serial) + Environment.TickCount64);
+        using var issued = request.Create(root, now.AddDays(-30), now.AddDays(300), serial);
+        return issued.CopyWithPrivateKey(key);
+    }
+
     /// <summary>A server certificate for localhost / 127.0.0.1 (plus <paramref name="dnsNames"/>) issued by <paramref name="ca"/>.</summary>
     public X509Certificate2 IssueServer(X509Certificate2 ca, string name = "localhost", DateTimeOffset? notAfter = null, params string[] dnsNames) =>
         Issue(ca, name, ServerAuth, notAfter, dnsNames.Length == 0 ? ["localhost"] : dnsNames, includeLoopbackIp: dnsNames.Length == 0);
@@ -48,6 +63,14 @@ public sealed class TestCertificates : IDisposable
             WriteAtomically(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
         }
 
+        return (certificatePath, keyPath);
+    }
+
+    /// <summary>Writes the certificate followed by <paramref name="chain"/> (a PEM chain file) and its key.</summary>
+    public (string CertificatePath, string KeyPath) WriteWithChain(X509Certificate2 certificate, string name, params X509Certificate2[] chain)
+    {
+        var (certificatePath, keyPath) = Write(certificate, name);
+        WriteAtomically(certificatePath, certificate.ExportCertificatePem() + "\n" + string.Concat(chain.Select(c => c.ExportCertificatePem() + "\n")));
         return (certificatePath, keyPath);
     }
 
@@ -76,13 +99,27 @@ public sealed class TestCertificates : IDisposable
             return false;
         }
 
+        return ChainsTo(certificate, null, ca);
+    };
+
+    /// <summary>True when <paramref name="certificate"/> chains to <paramref name="root"/> using only what the peer sent.</summary>
+    public static bool ChainsTo(X509Certificate certificate, X509Chain? peerChain, X509Certificate2 root)
+    {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.CustomTrustStore.Add(root);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (peerChain is not null)
+        {
+            foreach (var element in peerChain.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         return chain.Build(leaf);
-    };
+    }
 
     /// <summary>An HttpClient for the TLS listener that trusts only <paramref name="ca"/>, optionally presenting a client certificate.</summary>
     public static HttpClient CreateClient(Uri baseAddress, X509Certificate2 ca, X509Certificate2? clientCertificate = null)

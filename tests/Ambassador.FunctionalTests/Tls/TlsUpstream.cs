@@ -27,7 +27,8 @@ public sealed class TlsUpstream : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<TlsUpstream> StartAsync(X509Certificate2 serverCertificate, bool requireClientCertificate = false)
+    /// <summary>Starts the upstream; with <paramref name="clientRoot"/>, client certificates must chain to it using only what the client sent.</summary>
+    public static async Task<TlsUpstream> StartAsync(X509Certificate2 serverCertificate, bool requireClientCertificate = false, X509Certificate2? clientRoot = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -45,7 +46,14 @@ public sealed class TlsUpstream : IAsyncDisposable
             };
             https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
             https.ClientCertificateMode = requireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate;
-            https.AllowAnyClientCertificate();
+            if (clientRoot is null)
+            {
+                https.AllowAnyClientCertificate();
+            }
+            else
+            {
+                https.ClientCertificateValidation = (certificate, chain, _) => TestCertificates.ChainsTo(certificate, chain, clientRoot);
+            }
         });
         }));
         var app = builder.Build();

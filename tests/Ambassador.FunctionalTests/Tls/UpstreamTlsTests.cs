@@ -131,6 +131,34 @@ public sealed class UpstreamTlsTests : IDisposable
         Assert.True(amb.Logs.Contains("TLS certificate 'upstream:secure:client' reloaded"), amb.Logs.All);
     }
 
+    [Fact]
+    public async Task HttpsUpstream_ClientCertificateFromIntermediate_SendsChainFromFile()
+    {
+        var root = TestCertificates.CreateCa("Client Root");
+        var intermediate = _certificates.CreateIntermediate(root, "Client Intermediate");
+        var client = _certificates.IssueClient(intermediate, "chained");
+        await using var upstream = await TlsUpstream.StartAsync(_certificates.IssueServer(_upstreamCa), requireClientCertificate: true, clientRoot: root);
+        var (caPath, _) = _certificates.Write(_upstreamCa, "upstream-ca");
+        var (clientCertificatePath, clientKeyPath) = _certificates.WriteWithChain(client, "chained", intermediate);
+        var settings = Settings(upstream.Address);
+        settings["ReverseProxy:Clusters:secure:Metadata:CaPath"] = caPath;
+        settings["ReverseProxy:Clusters:secure:Metadata:ClientCertificatePath"] = clientCertificatePath;
+        settings["ReverseProxy:Clusters:secure:Metadata:ClientKeyPath"] = clientKeyPath;
+        await using var amb = await TestAmbassador.StartAsync(settings);
+
+        using var response = await amb.ProxyClient.GetAsync("/secure/hello");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"sni=none client={TestCertificates.Sha256(client)}", await response.Content.ReadAsStringAsync());
+
+        // Without the intermediate in the file the upstream cannot link the certificate to its root.
+        TestCertificates.WriteAtomically(clientCertificatePath, client.ExportCertificatePem() + "\n");
+        await Poll.UntilAsync(async () =>
+        {
+            using var refused = await amb.ProxyClient.GetAsync("/secure/hello");
+            return refused.StatusCode == HttpStatusCode.BadGateway;
+        }, TimeSpan.FromSeconds(20), "the upstream refuses the certificate once its intermediate is gone");
+    }
+
     private static Dictionary<string, string?> Settings(Uri upstream) => new()
     {
         ["ReverseProxy:Routes:secure:ClusterId"] = "secure",
