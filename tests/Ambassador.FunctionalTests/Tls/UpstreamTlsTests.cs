@@ -128,7 +128,8 @@ public sealed class UpstreamTlsTests : IDisposable
             using var response = await amb.ProxyClient.GetAsync("/secure/hello");
             return await response.Content.ReadAsStringAsync() == $"sni=none client={TestCertificates.Sha256(second)}";
         }, TimeSpan.FromSeconds(20), "the upstream sees the rotated client certificate on a new connection");
-        Assert.True(amb.Logs.Contains("TLS certificate 'upstream:secure:client' reloaded"), amb.Logs.All);
+        // The new certificate is in use before its log line is written: wait for the line, do not race it.
+        await Poll.UntilAsync(() => amb.Logs.Contains("TLS certificate 'upstream:secure:client' reloaded"), TimeSpan.FromSeconds(5), "the reload is logged");
     }
 
     [Fact]
