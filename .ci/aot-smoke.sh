@@ -25,6 +25,7 @@ command -v ld.lld >/dev/null || need+=(lld)
 [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3)
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "aot-smoke: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -49,7 +50,12 @@ fi
 [ -x "$bin" ] || fail "no binary at $bin"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-up_port=$(free_port); proxy_port=$(free_port); admin_port=$(free_port)
+up_port=$(free_port); proxy_port=$(free_port); admin_port=$(free_port); tls_port=$(free_port)
+
+# Inbound TLS listener: a self-signed certificate for localhost (PEM).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -days 2 -subj "/CN=localhost" \
+  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$work/server.key" -out "$work/server.crt" 2>/dev/null \
+  || fail "openssl could not make a test certificate"
 
 # Upstream: python's http.server with one file.
 mkdir -p "$work/www"
@@ -92,6 +98,8 @@ pids+=($!)
 cat > "$work/ambassador.json" <<EOF
 {
   "Ambassador": {
+    "Listeners": { "ProxyTls": "https://127.0.0.1:$tls_port" },
+    "Tls": { "CertificatePath": "$work/server.crt", "KeyPath": "$work/server.key" },
     "Discovery": { "Consul": { "Address": "http://127.0.0.1:$consul_port", "WaitTime": "00:00:05" } }
   },
   "ReverseProxy": {
@@ -138,6 +146,11 @@ ok "first proxied request $(( ($(date +%s%N) - t0) / 1000000 )) ms after start"
 h2=$(curl -s --http2-prior-knowledge -o /dev/null -w '%{http_code} %{http_version}' "http://127.0.0.1:$proxy_port/hello.txt")
 [ "$h2" = "200 2" ] || fail "h2c request: got '$h2', expected '200 2'"
 ok "h2c (prior knowledge) request proxied"
+
+tls=$(curl -sk -o "$work/tls.out" -w '%{http_code} %{http_version}' "https://127.0.0.1:$tls_port/hello.txt")
+[ "$tls" = "200 2" ] && [ "$(cat "$work/tls.out")" = "hello from the aot smoke upstream" ] \
+  || fail "HTTPS (h2 by ALPN) request on the TLS listener: got '$tls' $(head -c 200 "$work/tls.out")"
+ok "inbound TLS listener (PEM certificate) proxied an HTTP/2 request"
 
 deadline=$(( $(date +%s) + 10 ))
 until body=$(curl -sf "http://127.0.0.1:$proxy_port/consul/hello.txt" 2>/dev/null) && [ -n "$body" ]; do
