@@ -56,7 +56,10 @@ if [ "$build" = 1 ]; then
   say "publishing Native AOT -> artifacts/publish/aot"
   dotnet publish src/Ambassador -c Release -r linux-x64 -p:PublishAot=true -o artifacts/publish/aot -nologo -v:q >&2
   say "publishing framework-dependent (JIT) -> artifacts/publish/jit"
-  dotnet publish src/Ambassador -c Release -p:PublishAot=false -o artifacts/publish/jit -nologo -v:q >&2
+  # Own artifacts path: a restore without the RID (and without ILCompiler) must not overwrite the
+  # AOT build's project.assets.json, or every run would rebuild both from scratch.
+  dotnet publish src/Ambassador -c Release -p:PublishAot=false --artifacts-path artifacts/jit-build \
+    -o artifacts/publish/jit -nologo -v:q >&2
 fi
 [ -x "$aot" ] || { echo "missing $aot (run without --no-build)" >&2; exit 1; }
 [ -f "$jit" ] || { echo "missing $jit (run without --no-build)" >&2; exit 1; }
