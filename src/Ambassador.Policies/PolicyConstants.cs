@@ -1,3 +1,0 @@
-namespace Ambassador.Policies;
-/// <summary>Marker.</summary>
-public static class PolicyConstants { }
