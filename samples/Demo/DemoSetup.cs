@@ -75,7 +75,8 @@ internal sealed class DemoSetup
 
     /// <summary>
     /// The ambassador's configuration: one route <c>/inventory/**</c> to a cluster of the two inventory instances
-    /// (static discovery), YARP's active and passive health checks, and, when this build of Ambassador knows
+    /// (static discovery), YARP's active and passive health checks (probing every 0.5 s and acting on the first
+    /// failure: aggressive, so the demo shows the effect within its few seconds), and, when this build of Ambassador knows
     /// them, a resilience policy (retries to the other instance, per-instance breakers, timeouts under the app's 2 s).
     /// </summary>
     public string AmbassadorConfig(bool withPolicies)
@@ -105,8 +106,9 @@ internal sealed class DemoSetup
                 "Clusters": {
                   "{{DemoConstants.ClusterId}}": {
                     "LoadBalancingPolicy": "RoundRobin",
+                    "Metadata": { "ConsecutiveFailuresHealthPolicy.Threshold": "1" },
                     "HealthCheck": {
-                      "Active": { "Enabled": true, "Interval": "00:00:01", "Timeout": "00:00:01", "Policy": "ConsecutiveFailures", "Path": "/health" },
+                      "Active": { "Enabled": true, "Interval": "00:00:00.500", "Timeout": "00:00:00.500", "Policy": "ConsecutiveFailures", "Path": "/health" },
                       "Passive": { "Enabled": true, "Policy": "TransportFailureRate", "ReactivationPeriod": "00:00:05" }
                     },
                     "Destinations": {
