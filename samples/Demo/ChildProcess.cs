@@ -28,7 +28,8 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public string Name { get; }
 
-    public int Id => _process.Id;
+    /// <summary>The process id, kept after the process is gone.</summary>
+    public int Id { get; private set; }
 
     public bool HasExited
     {
@@ -73,6 +74,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => child.Capture(e.Data);
         process.ErrorDataReceived += (_, e) => child.Capture(e.Data);
         process.Start();
+        child.Id = process.Id;
         Running[process.Id] = process;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -94,6 +96,8 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             return (-1, [$"no answer within {timeout.TotalSeconds:0} s", .. child.Tail(20)]);
         }
+
+        child._process.WaitForExit(); // flushes the redirected output
 
         return (child._process.ExitCode, child.Tail(MaxLines));
     }
@@ -119,7 +123,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
         finally
         {
-            Running.TryRemove(_process.Id, out _);
+            Running.TryRemove(Id, out _);
         }
     }
 

@@ -485,7 +485,7 @@ internal sealed class DemoRunner : IDisposable
 
         _out.WriteLine();
         _out.WriteLine(left.Count == 0
-            ? $"Stopped the {_children.Count} processes the demo started; none is left running."
+            ? $"Stopped the {_children.Count} processes the demo started (pids {string.Join(", ", _children.Select(c => c.Id))}); none is left running."
             : $"Could not stop: {string.Join(", ", left)}.");
     }
 
