@@ -137,6 +137,9 @@ internal sealed class PrometheusText
     /// <summary>Whether any series of the family (<c>ambassador_retries</c> matches <c>ambassador_retries_total</c>) exists.</summary>
     public bool Has(string family) => _samples.Any(s => Matches(s.Name, family));
 
+    /// <summary>The exposed name of a family (<c>ambassador_retries_total</c> for <c>ambassador_retries</c>).</summary>
+    public string NameOf(string family) => _samples.FirstOrDefault(s => Matches(s.Name, family)).Name ?? family;
+
     /// <summary>Sum of a family's series whose labels contain every given <c>key="value"</c> pair.</summary>
     public double Sum(string family, params string[] labelFilters) =>
         _samples.Where(s => Matches(s.Name, family) && labelFilters.All(f => s.Labels.Contains(f, StringComparison.Ordinal)))

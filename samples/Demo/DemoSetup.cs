@@ -75,9 +75,8 @@ internal sealed class DemoSetup
 
     /// <summary>
     /// The ambassador's configuration: one route <c>/inventory/**</c> to a cluster of the two inventory instances
-    /// (static discovery), YARP's active and passive health checks (probing every 0.5 s and acting on the first
-    /// failure: aggressive, so the demo shows the effect within its few seconds), and, when this build of Ambassador knows
-    /// them, a resilience policy (retries to the other instance, per-instance breakers, timeouts under the app's 2 s).
+    /// (static discovery) and, when this build of Ambassador knows them, a resilience policy (retries to the other
+    /// instance, per-instance breakers, timeouts under the app's 3 s in this demo); without one, YARP's active health checks.
     /// </summary>
     public string AmbassadorConfig(bool withPolicies)
     {
@@ -88,11 +87,25 @@ internal sealed class DemoSetup
                     "default": {
                       "Retry": { "MaxRetries": 2, "BaseDelay": "00:00:00.020", "MaxDelay": "00:00:00.200" },
                       "CircuitBreaker": { "FailureRatio": 0.5, "MinimumThroughput": 3, "SamplingDuration": "00:00:05", "BreakDuration": "00:00:03" },
-                      "Timeout": { "PerTry": "00:00:00.500", "Total": "00:00:01.500" }
+                      "Timeout": { "PerTry": "00:00:01", "Total": "00:00:02.500" }
                     }
                   }
               """
             : string.Empty;
+        // With a policy, the ambassador's own per-instance breakers take a failing instance out of rotation (and a
+        // half-open probe brings it back); without one, YARP's active health checks do (probing every 0.5 s and acting
+        // on the first failure: aggressive, so the effect shows within the demo's few seconds).
+        var healthChecks = withPolicies
+            ? """
+                                  "HealthCheck": { "Passive": { "Enabled": true } },
+              """
+            : """
+                                  "Metadata": { "ConsecutiveFailuresHealthPolicy.Threshold": "1" },
+                                  "HealthCheck": {
+                                    "Active": { "Enabled": true, "Interval": "00:00:00.500", "Timeout": "00:00:00.500", "Policy": "ConsecutiveFailures", "Path": "/health" },
+                                    "Passive": { "Enabled": true }
+                                  },
+              """;
         return $$"""
             {
               "Logging": { "LogLevel": { "Default": "Warning", "Microsoft.Hosting.Lifetime": "Information" } },
@@ -106,11 +119,7 @@ internal sealed class DemoSetup
                 "Clusters": {
                   "{{DemoConstants.ClusterId}}": {
                     "LoadBalancingPolicy": "RoundRobin",
-                    "Metadata": { "ConsecutiveFailuresHealthPolicy.Threshold": "1" },
-                    "HealthCheck": {
-                      "Active": { "Enabled": true, "Interval": "00:00:00.500", "Timeout": "00:00:00.500", "Policy": "ConsecutiveFailures", "Path": "/health" },
-                      "Passive": { "Enabled": true, "Policy": "TransportFailureRate", "ReactivationPeriod": "00:00:05" }
-                    },
+                    {{healthChecks}}
                     "Destinations": {
                       "{{DemoConstants.InventoryA}}": { "Address": "{{Origin(InventoryAPort)}}" },
                       "{{DemoConstants.InventoryB}}": { "Address": "{{Origin(InventoryBPort)}}" }
