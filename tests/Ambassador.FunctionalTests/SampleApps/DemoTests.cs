@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 
-namespace Ambassador.FunctionalTests.Samples;
+namespace Ambassador.FunctionalTests.SampleApps;
 
 /// <summary>The README's main command (<c>dotnet run --project samples/Demo</c>), run as the built demo.</summary>
 public sealed class DemoTests

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Ambassador.FunctionalTests.Samples;
+namespace Ambassador.FunctionalTests.SampleApps;
 
 /// <summary>A sample app (built through its own <c>Build(args)</c>) started in-process on 127.0.0.1:0.</summary>
 public sealed class SampleApp : IAsyncDisposable

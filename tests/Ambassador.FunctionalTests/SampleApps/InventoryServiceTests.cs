@@ -6,7 +6,7 @@ using WireMock.Settings;
 using Request = WireMock.RequestBuilders.Request;
 using Response = WireMock.ResponseBuilders.Response;
 
-namespace Ambassador.FunctionalTests.Samples;
+namespace Ambassador.FunctionalTests.SampleApps;
 
 /// <summary>The inventory sample on its own: failure switch and Consul self-registration (against a Consul stub).</summary>
 public sealed class InventoryServiceTests

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Ambassador.FunctionalTests.Infrastructure;
 
-namespace Ambassador.FunctionalTests.Samples;
+namespace Ambassador.FunctionalTests.SampleApps;
 
 /// <summary>
 /// The order sample calling a real Ambassador (the production composition root) in front of two real inventory
