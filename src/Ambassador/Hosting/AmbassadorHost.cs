@@ -143,7 +143,7 @@ public static partial class AmbassadorHost
         ConfigureKestrel(builder, gate);
         AddFeatures(builder, validated);
 
-        // Registered after the web server so it stops first: the listeners keep accepting during the delay.
+        // Its StoppingAsync runs before any service stops (Kestrel included): the listeners keep accepting during the delay.
         services.AddHostedService<PreStopDelayService>();
 
         var app = builder.Build();
@@ -164,6 +164,7 @@ public static partial class AmbassadorHost
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(config);
+        builder.Services.AddAmbassadorConsulDiscovery(config);
     }
 
     /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>
