@@ -42,12 +42,33 @@ public sealed class ComposeTopologyTests
         await Poll.UntilAsync(async () => (await order.Client.GetAsync("health")).IsSuccessStatusCode, Deadline,
             "the ambassador resolved the inventory service, so the app's /health reports its sidecar ready");
 
+        // Polled: /readyz turns ready at the first resolution, and YARP applies the destinations just after, so
+        // the very first orders may still meet no-healthy-destination.
         var served = new HashSet<string>();
-        await Poll.UntilAsync(async () =>
+        var last = string.Empty;
+        try
         {
-            served.Add(await OrderInstanceAsync(order));
-            return served.SetEquals(["inventory-1", "inventory-2"]);
-        }, Deadline, "orders reach both self-registered instances through the ambassador");
+            await Poll.UntilAsync(async () =>
+            {
+                using var response = await order.Client.GetAsync("orders/sku-1");
+                last = await response.Content.ReadAsStringAsync();
+                if (response.IsSuccessStatusCode)
+                {
+                    using var json = JsonDocument.Parse(last);
+                    served.Add(json.RootElement.GetProperty("inventoryInstance").GetString()!);
+                }
+
+                return served.SetEquals(["inventory-1", "inventory-2"]);
+            }, Deadline, "orders reach both self-registered instances through the ambassador");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(
+                $"{ex.Message}\nserved: {string.Join(", ", served)}\nlast order answer: {last}\n"
+                + $"/admin/clusters: {await ambassador.AdminClient.GetStringAsync("admin/clusters")}\n"
+                + $"catalog queries: {string.Join(" | ", catalog.Requests.Select(r => $"{r.At:HH:mm:ss.fff} {r.Path}?index={r.Query.GetValueOrDefault("index")}"))}\n"
+                + $"agent registrations: {string.Join(", ", agent.Registered.Keys)}", ex);
+        }
 
         await b.DisposeAsync(); // graceful stop: deregisters first
         Assert.DoesNotContain(agent.Registered.Keys, id => id.EndsWith($"-{b.Address.Port}", StringComparison.Ordinal));
@@ -78,6 +99,7 @@ public sealed class ComposeTopologyTests
     {
         private readonly WireMockServer _server;
         private readonly ConsulStub _catalog;
+        private readonly Lock _lock = new();
 
         public ConsulAgentStub(ConsulStub catalog)
         {
@@ -99,18 +121,27 @@ public sealed class ComposeTopologyTests
         {
             using var json = JsonDocument.Parse(request.Body!);
             var root = json.RootElement;
-            Registered[root.GetProperty("ID").GetString()!] = new StubInstance(root.GetProperty("Port").GetInt32(), root.GetProperty("Address").GetString()!);
-            Publish();
+            lock (_lock)
+            {
+                Registered[root.GetProperty("ID").GetString()!] = new StubInstance(root.GetProperty("Port").GetInt32(), root.GetProperty("Address").GetString()!);
+                Publish();
+            }
+
             return new ResponseMessage { StatusCode = 200 };
         }
 
         private ResponseMessage Deregister(IRequestMessage request)
         {
-            Registered.TryRemove(Uri.UnescapeDataString(request.Path["/v1/agent/service/deregister/".Length..]), out _);
-            Publish();
+            lock (_lock)
+            {
+                Registered.TryRemove(Uri.UnescapeDataString(request.Path["/v1/agent/service/deregister/".Length..]), out _);
+                Publish();
+            }
+
             return new ResponseMessage { StatusCode = 200 };
         }
 
+        // Under the lock: two registrations arriving together must not publish a stale snapshot last.
         private void Publish() => _catalog.SetInstances([.. Registered.Values.OrderBy(i => i.Port)]);
 
         private static int FreePort()
