@@ -58,6 +58,13 @@ internal sealed class DemoRunner : IDisposable
             output.WriteLine("Demo interrupted (Ctrl+C, SIGTERM or its 2-minute limit).");
             return 130;
         }
+        catch (HttpRequestException ex)
+        {
+            // A process the demo relies on went away under it (killed from outside, crashed).
+            output.WriteLine();
+            output.WriteLine($"The demo stopped: a process it started no longer answers ({ex.Message}).");
+            return 1;
+        }
         catch (DemoFailedException ex)
         {
             output.WriteLine();
