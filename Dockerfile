@@ -12,7 +12,7 @@ WORKDIR /source
 COPY global.json .editorconfig Directory.Build.* Directory.Packages.props ./
 COPY src/ src/
 RUN dotnet publish src/Ambassador/Ambassador.csproj -c Release -r linux-x64 -p:PublishAot=true -o /app \
-    && rm -f /app/*.dbg /app/*.pdb
+    && rm -f /app/*.dbg /app/*.pdb /app/*.xml
 
 FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled AS final
 WORKDIR /app
