@@ -125,9 +125,11 @@ public static partial class AmbassadorHost
         services.AddHostedService<PreStopDelayService>();
 
         var app = builder.Build();
+        app.UseAmbassadorTelemetry(); // telemetry: request metrics, span tags, access log (outermost, proxy listeners only)
         app.Use(RequestGuards.RejectAmbiguousFramingAsync);
         app.UseRouting();
-        app.MapAmbassadorAdmin();
+        app.MapAmbassadorAdmin()
+            .MapAmbassadorMetrics(); // telemetry: Prometheus /metrics, admin listener only
         MapProxy(app);
         app.UseEndpoints(_ => { });
         app.Run(NoRouteAsync);
@@ -142,6 +144,7 @@ public static partial class AmbassadorHost
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(config);
+        builder.Services.AddAmbassadorTelemetry(config);
     }
 
     /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>
