@@ -83,6 +83,7 @@ public static class TelemetryServiceCollectionExtensions
                 metrics.AddAspNetCoreInstrumentation();
                 metrics.AddHttpClientInstrumentation();
                 metrics.AddRuntimeInstrumentation();
+                metrics.AddView(PrometheusNaming.View);
                 metrics.AddPrometheusExporter();
             });
 
