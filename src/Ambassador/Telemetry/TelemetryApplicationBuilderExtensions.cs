@@ -14,11 +14,15 @@ public static class TelemetryApplicationBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var services = app.ApplicationServices;
-        var listeners = services.GetRequiredService<ListenerRegistry>();
-        var metrics = services.GetRequiredService<ProxyMetrics>();
-        var accessLog = services.GetRequiredService<AccessLogWriter>();
-        var time = services.GetRequiredService<TimeProvider>();
-        return app.Use(next => new RequestTelemetryMiddleware(next, listeners, metrics, accessLog, time).InvokeAsync);
+
+        // Resolved when the pipeline is built (at server start), i.e. after the configuration passed validation:
+        // options bound earlier could meet a value validation is about to reject.
+        return app.Use(next => new RequestTelemetryMiddleware(
+            next,
+            services.GetRequiredService<ListenerRegistry>(),
+            services.GetRequiredService<ProxyMetrics>(),
+            services.GetRequiredService<AccessLogWriter>(),
+            services.GetRequiredService<TimeProvider>()).InvokeAsync);
     }
 
     /// <summary>

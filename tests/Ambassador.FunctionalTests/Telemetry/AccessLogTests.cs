@@ -127,6 +127,26 @@ public sealed class AccessLogTests
         Assert.Equal(string.Empty, output.Text);
     }
 
+    [Fact]
+    public async Task AccessLog_EnabledByHotReload_StartsLogging()
+    {
+        using var upstream = StartUpstream();
+        var output = new CapturingStream();
+        var settings = Config(UniqueId("reload"), UniqueId("cl"), upstream.Url!);
+        await using var amb = await TestAmbassador.StartAsync(settings, b => b.Services.AddSingleton(output.Sink));
+
+        settings["Ambassador:AccessLog:Enabled"] = "true";
+        await amb.RewriteConfigAsync(TestAmbassador.ToJson(settings));
+
+        // Each probe is a real request; once the reload applied, the next one is logged.
+        await Poll.UntilAsync(async () =>
+        {
+            using var response = await amb.ProxyClient.GetAsync("/api/after-reload");
+            return output.Lines.Count > 0;
+        }, Deadline, "the access log is on after the reload");
+        Assert.Equal("/api/after-reload", JsonDocument.Parse(output.Lines[0]).RootElement.GetProperty("path").GetString());
+    }
+
     private static async Task<string> WaitForLineAsync(CapturingStream output, int count)
     {
         await Poll.UntilAsync(() => output.Lines.Count >= count, Deadline, $"{count} access log line(s) are written");
