@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Configuration.Memory;
 using Ambassador.Admin;
 using Ambassador.Configuration;
 using Ambassador.Policies;
@@ -20,6 +21,18 @@ public static partial class AmbassadorHost
 {
     /// <summary>Exit code for invalid configuration (documented contract).</summary>
     public const int InvalidConfigurationExitCode = 2;
+
+    private static readonly Dictionary<string, string?> EmbeddedDefaults = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        ["Logging:LogLevel:Yarp"] = "Warning",
+        ["Logging:Console:FormatterName"] = "simple",
+        ["Logging:Console:FormatterOptions:SingleLine"] = "true",
+        ["Logging:Console:FormatterOptions:TimestampFormat"] = "yyyy-MM-ddTHH:mm:ss.fffZ ",
+        ["Logging:Console:FormatterOptions:UseUtcTimestamp"] = "true",
+    };
 
     /// <summary>Entry point: dispatches <c>validate</c> and <c>health</c>, otherwise runs the proxy until SIGTERM.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default)
@@ -86,6 +99,8 @@ public static partial class AmbassadorHost
                 Args = aspNetArgs,
                 ContentRootPath = contentRoot,
             });
+            // Embedded defaults, below every other source: per-request framework logs stay off the hot path.
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = EmbeddedDefaults });
             foreach (var path in configPaths)
             {
                 builder.Configuration.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: true);
@@ -97,6 +112,13 @@ public static partial class AmbassadorHost
         }
 
         configure?.Invoke(builder);
+
+        // A file that stops parsing on reload must not crash the watcher nor silently drop its keys: the
+        // reload goes on (with the file empty) and validation rejects it, naming the file and line.
+        foreach (var source in builder.Configuration.Sources.OfType<FileConfigurationSource>())
+        {
+            source.OnLoadException = context => context.Ignore = true;
+        }
 
         var gate = new ConfigGate(builder.Configuration);
         var validated = gate.Validated;
@@ -144,7 +166,8 @@ public static partial class AmbassadorHost
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(config);
-        builder.Services.AddAmbassadorTelemetry(config);
+        builder.Services.AddAmbassadorConsulDiscovery(config);
+        builder.AddAmbassadorTelemetry(config);
     }
 
     /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>

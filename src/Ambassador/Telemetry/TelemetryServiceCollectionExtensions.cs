@@ -3,6 +3,7 @@ using Ambassador.Hosting;
 using Ambassador.Policies;
 using Ambassador.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Instrumentation.AspNetCore;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -18,17 +19,21 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class TelemetryServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers tracing, metrics and the access log. <paramref name="config"/> is the validated configuration;
-    /// <c>Ambassador:Telemetry</c> and the standard <c>OTEL_*</c> values are read from it (so tests can inject them).
-    /// Calling it twice is harmless.
+    /// Registers tracing, metrics and the access log. Hot-reloadable options (<c>SamplingRatio</c>, <c>AccessLog:*</c>)
+    /// are bound from <paramref name="config"/>, the validated configuration. What OpenTelemetry fixes when its
+    /// providers are built (whether OTLP export is on, <c>service.name</c>) is read from the host's configuration at
+    /// start, where the standard <c>OTEL_*</c> variables are too (so tests can inject them); a start with an invalid
+    /// value never gets past validation. Calling it twice is harmless.
     /// </summary>
-    public static IServiceCollection AddAmbassadorTelemetry(this IServiceCollection services, IConfiguration config)
+    public static IHostApplicationBuilder AddAmbassadorTelemetry(this IHostApplicationBuilder builder, IConfiguration config)
     {
-        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(config);
+        var services = builder.Services;
+        var startup = builder.Configuration;
         if (services.Any(d => d.ServiceType == typeof(ProxyMetrics)))
         {
-            return services;
+            return builder;
         }
 
         services.AddAmbassadorConfigKeys(
@@ -49,12 +54,12 @@ public static class TelemetryServiceCollectionExtensions
         services.AddOptions<AspNetCoreTraceInstrumentationOptions>()
             .Configure<ListenerRegistry>((options, listeners) => options.Filter = context => !listeners.IsAdmin(context));
 
-        var exportOtlp = !string.IsNullOrWhiteSpace(config[TelemetryConstants.OtlpEndpointKey])
-            || !string.IsNullOrWhiteSpace(config[TelemetryConstants.OtlpTracesEndpointKey]);
+        var exportOtlp = !string.IsNullOrWhiteSpace(startup[TelemetryConstants.OtlpEndpointKey])
+            || !string.IsNullOrWhiteSpace(startup[TelemetryConstants.OtlpTracesEndpointKey]);
 
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(
-                ServiceName(config),
+                ServiceName(startup),
                 serviceVersion: typeof(TelemetryServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion))
             .WithTracing(tracing =>
             {
@@ -87,7 +92,7 @@ public static class TelemetryServiceCollectionExtensions
                 metrics.AddPrometheusExporter();
             });
 
-        return services;
+        return builder;
     }
 
     /// <summary><c>Ambassador:Telemetry:ServiceName</c>, else <c>OTEL_SERVICE_NAME</c>, else <c>ambassador</c>.</summary>
