@@ -143,7 +143,7 @@ public static partial class AmbassadorHost
         ConfigureKestrel(builder, gate);
         AddFeatures(builder, validated);
 
-        // Registered after the web server so it stops first: the listeners keep accepting during the delay.
+        // Its StoppingAsync runs before any service stops (Kestrel included): the listeners keep accepting during the delay.
         services.AddHostedService<PreStopDelayService>();
 
         var app = builder.Build();

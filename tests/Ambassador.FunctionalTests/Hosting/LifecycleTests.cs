@@ -64,7 +64,7 @@ public sealed class LifecycleTests
         var config = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".json");
         await File.WriteAllTextAsync(config, $$"""
             {
-              "Ambassador": { "Lifecycle": { "PreStopDelay": "00:00:02", "DrainTimeout": "00:00:05" } },
+              "Ambassador": { "Lifecycle": { "PreStopDelay": "00:00:03", "DrainTimeout": "00:00:05" } },
               "ReverseProxy": {
                 "Routes": { "r": { "ClusterId": "c", "Match": { "Path": "/{**all}" } } },
                 "Clusters": { "c": { "Destinations": { "d1": { "Address": "{{upstream.Address()}}" } } } }
@@ -86,10 +86,10 @@ public sealed class LifecycleTests
                 TimeSpan.FromSeconds(1.5), "readyz reports unready while the pre-stop delay runs");
             using var during = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(5) };
             var response = await during.GetAsync(new Uri(amb.ProxyAddress!, "/x"));
-            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(2), "the check ran inside the pre-stop delay");
+            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(3), "the check ran inside the pre-stop delay");
             Assert.Equal("ok", await response.Content.ReadAsStringAsync());
             Assert.Equal(0, await amb.WaitForExitAsync(TimeSpan.FromSeconds(15)));
-            Assert.True(signalled.Elapsed >= TimeSpan.FromSeconds(2), "the process waited for the pre-stop delay before stopping");
+            Assert.True(signalled.Elapsed >= TimeSpan.FromSeconds(3), "the process waited for the pre-stop delay before stopping");
         }
         finally
         {
