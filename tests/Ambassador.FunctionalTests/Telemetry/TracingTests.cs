@@ -83,12 +83,14 @@ public sealed class TracingTests
         using var response = await http.GetAsync("/api/root");
         Assert.Equal(200, (int)response.StatusCode);
 
-        Activity? server = null;
-        await Poll.UntilAsync(() => (server = spans.Snapshot().FirstOrDefault(a => a.Kind == ActivityKind.Server && Equals(a.GetTagItem("proxy.route_id"), route))) is not null,
+        Activity? root = null;
+        await Poll.UntilAsync(() => (root = spans.Snapshot().FirstOrDefault(a => a.Kind == ActivityKind.Server && Equals(a.GetTagItem("proxy.route_id"), route))) is not null,
             Deadline, "the server span of the request is exported");
+        Assert.Equal(default, root!.ParentSpanId);
+        var (server, clients) = await WaitForTreeAsync(spans, root.TraceId, default, expectedClients: 1);
+        Assert.Same(root, server);
         var traceparent = Assert.Single(Assert.Single(upstream.LogEntries).RequestMessage!.Headers!["traceparent"]);
-        Assert.StartsWith($"00-{server!.TraceId.ToHexString()}-", traceparent, StringComparison.Ordinal);
-        Assert.Equal(default, server.ParentSpanId);
+        Assert.Equal($"00-{root.TraceId.ToHexString()}-{Assert.Single(clients).SpanId.ToHexString()}-01", traceparent);
     }
 
     [Fact]
