@@ -176,8 +176,10 @@ public sealed class TracingTests
         using var response = await http.SendAsync(request);
         Assert.Equal(502, (int)response.StatusCode);
 
-        var (server, clients) = await WaitForTreeAsync(spans, traceId, caller, expectedClients: 1);
-        Assert.Equal(ActivityStatusCode.Error, Assert.Single(clients).Status);
+        // One client span per attempt (more than one once a retry policy applies), each an error.
+        var (server, clients) = await WaitForTreeAsync(spans, traceId, caller, expectedClients: 1, exact: false);
+        Assert.All(clients, c => Assert.Equal(ActivityStatusCode.Error, c.Status));
+        Assert.Equal(clients.Count, server.GetTagItem("ambassador.attempt"));
         Assert.Equal("upstream-unavailable", server.GetTagItem("ambassador.error"));
     }
 
@@ -186,7 +188,7 @@ public sealed class TracingTests
     /// landed: a first destination answering 503 and a second answering 200 must give one server span with two client
     /// children, the second with <c>http.request.resend_count = 1</c>, and a <c>retry</c> span event on the server span.
     /// </summary>
-    [Fact(Skip = "Enable when retries (UseAmbassadorResilience) are on main: needs Ambassador:Policies and two destinations.")]
+    [Fact(Skip = "Enable when retries (UseAmbassadorResilience) are on main: needs Ambassador:Policies. Passed in a trial merge of feat/resilience (6205a25).")]
     public async Task RetriedRequest_HasOneClientSpanPerAttempt_WithResendCountAndDestination()
     {
         using var failing = WireMockServer.Start();
@@ -203,25 +205,47 @@ public sealed class TracingTests
         await using var amb = await TestAmbassador.StartAsync(settings, CaptureSpans(spans));
         using var http = RawClient(amb.ProxyAddress);
 
-        var traceId = ActivityTraceId.CreateRandom();
-        var caller = ActivitySpanId.CreateRandom();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/retry");
-        request.Headers.Add("traceparent", Traceparent(traceId, caller));
-        using var response = await http.SendAsync(request);
-        Assert.Equal(200, (int)response.StatusCode);
+        // Round robin starts each request on the next destination, so of four requests some start on the failing one
+        // and are retried on the healthy one.
+        var retried = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            var traceId = ActivityTraceId.CreateRandom();
+            var caller = ActivitySpanId.CreateRandom();
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/retry");
+            request.Headers.Add("traceparent", Traceparent(traceId, caller));
+            using var response = await http.SendAsync(request);
+            Assert.Equal(200, (int)response.StatusCode);
 
-        var (server, clients) = await WaitForTreeAsync(spans, traceId, caller, expectedClients: 2);
-        var ordered = clients.OrderBy(c => c.StartTimeUtc).ToList();
-        Assert.Null(ordered[0].GetTagItem("http.request.resend_count"));
-        Assert.Equal(1, ordered[1].GetTagItem("http.request.resend_count"));
-        Assert.NotEqual(ordered[0].GetTagItem("proxy.destination_id"), ordered[1].GetTagItem("proxy.destination_id"));
-        Assert.Equal(2, server.GetTagItem("ambassador.attempt"));
-        Assert.Contains(server.Events, e => e.Name == "retry");
+            Activity? server = null;
+            await Poll.UntilAsync(() => (server = spans.ForTrace(traceId).SingleOrDefault(a => a.Kind == ActivityKind.Server && a.ParentSpanId == caller)) is not null,
+                Deadline, "the server span is exported");
+            var clients = spans.ForTrace(traceId).Where(a => a.Kind == ActivityKind.Client && a.ParentSpanId == server!.SpanId).OrderBy(c => c.StartTimeUtc).ToList();
+            Assert.Equal(clients.Count, server!.GetTagItem("ambassador.attempt"));
+            if (clients.Count < 2)
+            {
+                continue;
+            }
+
+            retried++;
+            Assert.Equal(2, clients.Count);
+            Assert.Null(clients[0].GetTagItem("http.request.resend_count"));
+            Assert.Equal(1, clients[0].GetTagItem("ambassador.attempt"));
+            Assert.Equal(503, clients[0].GetTagItem("http.response.status_code"));
+            Assert.Equal(1, clients[1].GetTagItem("http.request.resend_count"));
+            Assert.Equal(2, clients[1].GetTagItem("ambassador.attempt"));
+            Assert.Equal(200, clients[1].GetTagItem("http.response.status_code"));
+            Assert.Equal("d1", clients[0].GetTagItem("proxy.destination_id"));
+            Assert.Equal("d2", clients[1].GetTagItem("proxy.destination_id"));
+            Assert.Contains(server.Events, e => e.Name == "retry");
+        }
+
+        Assert.True(retried > 0, "at least one request started on the failing destination and was retried");
     }
 
     /// <summary>Waits for the server span whose parent is the caller's span, and its <paramref name="expectedClients"/> client children.</summary>
     internal static async Task<(Activity Server, List<Activity> Clients)> WaitForTreeAsync(
-        SpanCollection spans, ActivityTraceId traceId, ActivitySpanId callerSpan, int expectedClients)
+        SpanCollection spans, ActivityTraceId traceId, ActivitySpanId callerSpan, int expectedClients, bool exact = true)
     {
         Activity? server = null;
         List<Activity> clients = [];
@@ -232,7 +256,11 @@ public sealed class TracingTests
             clients = server is null ? [] : trace.Where(a => a.Kind == ActivityKind.Client && a.ParentSpanId == server.SpanId).ToList();
             return server is not null && clients.Count >= expectedClients;
         }, Deadline, $"a server span continuing trace {traceId} with {expectedClients} client span(s) is exported");
-        Assert.Equal(expectedClients, clients.Count);
+        if (exact)
+        {
+            Assert.Equal(expectedClients, clients.Count);
+        }
+
         return (server!, clients);
     }
 }
