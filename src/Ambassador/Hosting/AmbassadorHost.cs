@@ -167,6 +167,7 @@ public static partial class AmbassadorHost
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(config);
         builder.Services.AddAmbassadorConsulDiscovery(config);
+        builder.Services.AddAmbassadorTls(config);
         builder.AddAmbassadorTelemetry(config);
     }
 
@@ -200,6 +201,10 @@ public static partial class AmbassadorHost
             ?? ListenerAddress.Parse(ListenerConstants.DefaultProxy)!;
         var admin = ListenerAddress.Parse(section[nameof(ListenerOptions.Admin)] ?? ListenerConstants.DefaultAdmin)
             ?? ListenerAddress.Parse(ListenerConstants.DefaultAdmin)!;
+        // TLS (issue 5): the TLS proxy listener is on exactly when Ambassador:Tls:CertificatePath is set.
+        var proxyTls = Tls.TlsSources.InboundEnabled(gate.Live)
+            ? ListenerAddress.Parse(section[nameof(ListenerOptions.ProxyTls)] ?? ListenerConstants.DefaultProxyTls) ?? ListenerAddress.Parse(ListenerConstants.DefaultProxyTls)!
+            : null;
         var lifecycle = gate.Live.GetSection(LifecycleOptions.SectionName);
         var drain = TimeSpan.TryParse(lifecycle[nameof(LifecycleOptions.DrainTimeout)], System.Globalization.CultureInfo.InvariantCulture, out var d) && d > TimeSpan.Zero
             ? d : TimeSpan.FromSeconds(10);
@@ -224,6 +229,16 @@ public static partial class AmbassadorHost
                 options.Protocols = HttpProtocols.Http2;
                 registry.Add(ListenerNames.ProxyH2c, options);
             });
+            if (proxyTls is not null)
+            {
+                // TLS (issue 5): same proxy routes as :3000, HTTP/1.1 + HTTP/2 by ALPN, certificate from the reloading store.
+                Listen(kestrel, proxyTls, options =>
+                {
+                    Tls.InboundTlsHandshake.ConfigureListener(options);
+                    registry.Add(ListenerNames.ProxyTls, options);
+                });
+            }
+
             Listen(kestrel, admin, options =>
             {
                 options.Protocols = HttpProtocols.Http1;

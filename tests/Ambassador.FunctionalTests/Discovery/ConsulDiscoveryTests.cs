@@ -232,6 +232,55 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Metrics_RefreshesAndDestinationsGauge_LabelledByCluster()
+    {
+        await using var a = await TestUpstream.StartAsync("a");
+        await using var b = await TestUpstream.StartAsync("b");
+        using var stub = new ConsulStub();
+        stub.SetInstances(new StubInstance(a.Port), new StubInstance(b.Port));
+        var refreshes = 0L;
+        var gauge = new ConcurrentQueue<long>();
+        using var meter = new MeterListener();
+        meter.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "Ambassador" && instrument.Name.StartsWith("ambassador.discovery.", StringComparison.Ordinal))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        meter.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var cluster = tags.ToArray().FirstOrDefault(t => t.Key == "cluster").Value as string;
+            if (cluster != "metrics")
+            {
+                return;
+            }
+
+            if (instrument.Name == "ambassador.discovery.refreshes")
+            {
+                Interlocked.Add(ref refreshes, value);
+            }
+            else if (instrument.Name == "ambassador.discovery.destinations")
+            {
+                gauge.Enqueue(value);
+            }
+        });
+        meter.Start();
+        await using var amb = await TestAmbassador.StartAsync(Settings(stub, cluster: "metrics"));
+        await Poll.UntilAsync(() => DestinationIds(amb, "metrics").Length == 2, Deadline, "both instances are destinations");
+
+        Assert.True(Interlocked.Read(ref refreshes) >= 1);
+        meter.RecordObservableInstruments();
+        Assert.Equal(2, gauge.Last());
+
+        stub.SetInstances(new StubInstance(a.Port));
+        await Poll.UntilAsync(() => DestinationIds(amb, "metrics").Length == 1, Deadline, "one instance left");
+        meter.RecordObservableInstruments();
+        Assert.Equal(1, gauge.Last());
+        Assert.True(Interlocked.Read(ref refreshes) >= 2);
+    }
+
+    [Fact]
     public async Task Token_SentToConsul_NeverInLogsOrAdminOutput()
     {
         await using var a = await TestUpstream.StartAsync("a");

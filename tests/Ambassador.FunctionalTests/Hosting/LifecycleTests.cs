@@ -17,7 +17,7 @@ public sealed class LifecycleTests
         var (upstream, address) = await Upstreams.StartKestrelAsync(app => app.MapGet("/slow", (RequestDelegate)(async ctx =>
         {
             arrived.TrySetResult();
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            await Task.Delay(TimeSpan.FromSeconds(4));
             await ctx.Response.WriteAsync("finished");
         })));
         await using var _ = upstream;
@@ -43,8 +43,8 @@ public sealed class LifecycleTests
             var signalled = Stopwatch.StartNew();
             amb.Signal("TERM");
 
-            await Poll.UntilAsync(() => !CanConnect(amb.ProxyAddress!.Port), TimeSpan.FromSeconds(1.5), "the listener stops accepting right after SIGTERM");
-            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(1.9), "new connections were refused before the in-flight request finished");
+            await Poll.UntilAsync(() => !CanConnect(amb.ProxyAddress!.Port), TimeSpan.FromSeconds(3), "the listener stops accepting right after SIGTERM");
+            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(3.9), "new connections were refused before the in-flight request finished");
             using var response = await inFlight;
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("finished", await response.Content.ReadAsStringAsync());
@@ -64,7 +64,7 @@ public sealed class LifecycleTests
         var config = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".json");
         await File.WriteAllTextAsync(config, $$"""
             {
-              "Ambassador": { "Lifecycle": { "PreStopDelay": "00:00:03", "DrainTimeout": "00:00:05" } },
+              "Ambassador": { "Lifecycle": { "PreStopDelay": "00:00:04", "DrainTimeout": "00:00:05" } },
               "ReverseProxy": {
                 "Routes": { "r": { "ClusterId": "c", "Match": { "Path": "/{**all}" } } },
                 "Clusters": { "c": { "Destinations": { "d1": { "Address": "{{upstream.Address()}}" } } } }
@@ -83,13 +83,13 @@ public sealed class LifecycleTests
             amb.Signal("TERM");
 
             await Poll.UntilAsync(async () => (await client.GetAsync(new Uri(amb.AdminAddress!, "/readyz"))).StatusCode == HttpStatusCode.ServiceUnavailable,
-                TimeSpan.FromSeconds(1.5), "readyz reports unready while the pre-stop delay runs");
+                TimeSpan.FromSeconds(3), "readyz reports unready while the pre-stop delay runs");
             using var during = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(5) };
             var response = await during.GetAsync(new Uri(amb.ProxyAddress!, "/x"));
-            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(3), "the check ran inside the pre-stop delay");
+            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(4), "the check ran inside the pre-stop delay");
             Assert.Equal("ok", await response.Content.ReadAsStringAsync());
             Assert.Equal(0, await amb.WaitForExitAsync(TimeSpan.FromSeconds(15)));
-            Assert.True(signalled.Elapsed >= TimeSpan.FromSeconds(3), "the process waited for the pre-stop delay before stopping");
+            Assert.True(signalled.Elapsed >= TimeSpan.FromSeconds(4), "the process waited for the pre-stop delay before stopping");
         }
         finally
         {

@@ -11,6 +11,14 @@ namespace Ambassador.Discovery.Consul;
 /// localhost addresses pass through unchanged. The returned change token fires as soon as a watcher's set changes,
 /// so YARP applies it at once. A name with no answer yet has no destination (never a DNS lookup).
 /// </summary>
+/// <remarks>
+/// Why not Microsoft.Extensions.ServiceDiscovery.Yarp's resolver with a Consul <c>IServiceEndpointProvider</c>: its
+/// change-token path would push in time, but (1) it renames every destination of every cluster, static ones
+/// included (<c>d1</c> becomes <c>d1[127.0.0.1:5001]</c>); (2) its pass-through provider turns a name with no
+/// instances into <c>inventory:80</c>, i.e. a DNS lookup, and without it literal addresses have no provider at all;
+/// (3) its resolver disposes watchers not queried for 10–20 s, and YARP queries only on change, so a Consul watch
+/// could not live in a provider; (4) a provider error switches it to 60 s polling and fails YARP's whole reload.
+/// </remarks>
 internal sealed class ConsulDestinationResolver(ConsulDiscovery discovery) : IDestinationResolver
 {
     /// <inheritdoc />

@@ -112,9 +112,13 @@ internal sealed partial class ConsulDiscovery : IConsulWatchObserver, IAsyncDisp
                 return;
             }
 
-            Log.OptionsChanged(_logger);
             _options = options;
             old = _watchers;
+            if (!old.IsEmpty)
+            {
+                Log.OptionsChanged(_logger);
+            }
+
             var fresh = new ConcurrentDictionary<string, ConsulServiceWatcher>(StringComparer.OrdinalIgnoreCase);
             if (Enabled)
             {
