@@ -10,10 +10,13 @@ namespace Ambassador.Telemetry;
 internal static class AttemptSpanEnricher
 {
     /// <summary>
-    /// HttpClient filter: keep client spans that belong to a request (a proxied attempt). Background calls without a
-    /// parent (discovery's long-polling, for instance) would otherwise each start a trace of their own.
+    /// HttpClient filter (runs after sampling, with the new client activity current): keep only the client spans of a
+    /// proxied attempt, i.e. those under a recorded server span that carries request state. Background calls
+    /// (discovery's long-polling) would otherwise start traces of their own, or hang under whichever request's
+    /// context a background loop happened to inherit.
     /// </summary>
-    public static bool IsPartOfRequest(HttpRequestMessage request) => Activity.Current?.Parent is not null;
+    public static bool IsPartOfRequest(HttpRequestMessage request) =>
+        RequestTelemetryFeature.FromActivity(Activity.Current?.Parent) is not null;
 
     /// <summary>HttpClient enrich callback, called only for recorded spans when the request message is created.</summary>
     public static void Enrich(Activity activity, HttpRequestMessage request)

@@ -183,6 +183,50 @@ public sealed class TracingTests
         Assert.Equal("upstream-unavailable", server.GetTagItem("ambassador.error"));
     }
 
+    [Fact]
+    public async Task HttpClientCallOutsideProxiedRequest_IsNotTraced()
+    {
+        using var upstream = StartUpstream();
+        var spans = new SpanCollection();
+        await using var amb = await TestAmbassador.StartAsync(Config(UniqueId("bg"), UniqueId("cl"), upstream.Url!), CaptureSpans(spans));
+
+        // Like discovery's long-polling: once with no context, once under a context inherited from elsewhere.
+        using var background = new HttpClient();
+        using (var root = await background.GetAsync(upstream.Url + "/background"))
+        {
+            Assert.Equal(200, (int)root.StatusCode);
+        }
+
+        var inherited = new Activity("inherited").SetIdFormat(ActivityIdFormat.W3C);
+        inherited.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+        inherited.Start();
+        try
+        {
+            using var child = await background.GetAsync(upstream.Url + "/background");
+            Assert.Equal(200, (int)child.StatusCode);
+        }
+        finally
+        {
+            inherited.Stop();
+        }
+
+        // A proxied request afterwards proves the exporter ran; neither background call produced a client span.
+        var traceId = ActivityTraceId.CreateRandom();
+        var caller = ActivitySpanId.CreateRandom();
+        using (var proxied = new HttpRequestMessage(HttpMethod.Get, "/api/after"))
+        {
+            proxied.Headers.Add("traceparent", Traceparent(traceId, caller));
+            using var http = RawClient(amb.ProxyAddress);
+            using var response = await http.SendAsync(proxied);
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+
+        await WaitForTreeAsync(spans, traceId, caller, expectedClients: 1);
+        // (WireMock runs in this process, so its own server span of the call may show up; only client spans matter.)
+        Assert.DoesNotContain(spans.ForTrace(inherited.TraceId), a => a.Kind == ActivityKind.Client);
+        Assert.DoesNotContain(spans.Snapshot(), a => a.Kind == ActivityKind.Client && a.GetTagItem("url.full") is string url && url.EndsWith("/background", StringComparison.Ordinal));
+    }
+
     /// <summary>
     /// N &gt; 1 attempts. Needs the resilience pipeline (retries) on main; enable when <c>UseAmbassadorResilience</c> has
     /// landed: a first destination answering 503 and a second answering 200 must give one server span with two client
