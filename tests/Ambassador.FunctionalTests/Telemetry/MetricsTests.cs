@@ -102,6 +102,21 @@ public sealed class MetricsTests
         Assert.Equal("/metrics", Assert.Single(upstream.LogEntries).RequestMessage!.Path);
     }
 
+    [Fact]
+    public async Task Metrics_RejectedTelemetryReload_IsCountedInConfigReloads()
+    {
+        using var upstream = StartUpstream();
+        var settings = Config(UniqueId("rel"), UniqueId("cl"), upstream.Url!);
+        await using var amb = await TestAmbassador.StartAsync(settings);
+
+        settings["Ambassador:Telemetry:SamplingRatio"] = "2";
+        await amb.RewriteConfigAsync(TestAmbassador.ToJson(settings));
+
+        await Poll.UntilAsync(async () => Value(await amb.AdminClient.GetStringAsync("/metrics"), "ambassador_config_reloads_total", ("result", "rejected")) >= 1,
+            Deadline, "the rejected reload is counted in ambassador_config_reloads_total");
+        Assert.True(amb.Logs.Contains("Ambassador:Telemetry:SamplingRatio: must be between 0 and 1 (was 2)"), amb.Logs.All);
+    }
+
     [PromtoolFact]
     public async Task Metrics_Exposition_PassesPromtoolCheck()
     {
