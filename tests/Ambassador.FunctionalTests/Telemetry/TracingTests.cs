@@ -163,6 +163,32 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task SamplingRatio_HotReload_AppliesToNewRootTraces()
+    {
+        using var upstream = StartUpstream();
+        var spans = new SpanCollection();
+        var route = UniqueId("resample");
+        var settings = Config(route, UniqueId("cl"), upstream.Url!);
+        settings["Ambassador:Telemetry:SamplingRatio"] = "0";
+        await using var amb = await TestAmbassador.StartAsync(settings, CaptureSpans(spans));
+        using var http = RawClient(amb.ProxyAddress);
+        using (var before = await http.GetAsync("/api/before"))
+        {
+            Assert.Equal(200, (int)before.StatusCode);
+        }
+
+        settings["Ambassador:Telemetry:SamplingRatio"] = "1";
+        await amb.RewriteConfigAsync(TestAmbassador.ToJson(settings));
+
+        await Poll.UntilAsync(async () =>
+        {
+            using var response = await http.GetAsync("/api/after");
+            return spans.Snapshot().Any(a => a.Kind == ActivityKind.Server && Equals(a.GetTagItem("proxy.route_id"), route));
+        }, Deadline, "root requests are sampled after the ratio is reloaded to 1");
+        Assert.DoesNotContain(spans.Snapshot(), a => a.Kind == ActivityKind.Server && Equals(a.GetTagItem("proxy.route_id"), route) && Equals(a.GetTagItem("url.path"), "/api/before"));
+    }
+
+    [Fact]
     public async Task UnreachableUpstream_ClientSpanIsErrorAndServerSpanCarriesReason()
     {
         var spans = new SpanCollection();
