@@ -1,1 +1,3 @@
-return 0;
+using Ambassador.Hosting;
+
+return await AmbassadorHost.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Ambassador.Configuration;
+
+/// <summary>
+/// Validates a whole candidate configuration: every JSON file parses, YARP's own rules for routes and
+/// clusters, and every feature's <see cref="IConfigValidationContributor"/>. Used at start, on reload and
+/// by <c>Ambassador validate</c>, so the three report the same messages.
+/// </summary>
+internal sealed class ConfigValidator(IEnumerable<IConfigValidationContributor> contributors, IConfigValidator yarpValidator)
+{
+    private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    public ConfigProblems Validate(IConfigurationRoot candidate)
+    {
+        var problems = new ConfigProblems();
+        CheckJsonFiles(candidate, problems);
+        if (!problems.IsValid)
+        {
+            // A file that does not parse contributes no keys: validating the rest would report noise.
+            return problems;
+        }
+
+        ValidateProxy(candidate, problems);
+        foreach (var contributor in contributors)
+        {
+            contributor.Validate(candidate, problems);
+        }
+
+        return problems;
+    }
+
+    /// <summary>Reports every JSON file source that does not parse, naming the file and the line.</summary>
+    public static void CheckJsonFiles(IConfigurationRoot root, ConfigProblems problems)
+    {
+        foreach (var provider in root.Providers.OfType<JsonConfigurationProvider>())
+        {
+            var source = provider.Source;
+            var file = source.Path is null ? null : source.FileProvider?.GetFileInfo(source.Path);
+            if (file is null || !file.Exists || file.PhysicalPath is null)
+            {
+                continue;
+            }
+
+            var error = TryParse(file);
+            if (error is not null)
+            {
+                problems.Add(file.PhysicalPath, error);
+            }
+        }
+    }
+
+    /// <summary>Returns a one-line description of why <paramref name="file"/> is not valid JSON, or null.</summary>
+    public static string? TryParse(IFileInfo file)
+    {
+        try
+        {
+            using var stream = file.CreateReadStream();
+            using var _ = JsonDocument.Parse(stream, JsonOptions);
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return $"invalid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}";
+        }
+        catch (IOException ex)
+        {
+            return $"cannot be read ({ex.Message})";
+        }
+    }
+
+    private void ValidateProxy(IConfiguration candidate, ConfigProblems problems)
+    {
+        var (routes, clusters) = ProxyConfigReader.Read(candidate, problems);
+        var clusterIds = new HashSet<string>(clusters.Select(c => c.ClusterId), StringComparer.OrdinalIgnoreCase);
+
+        foreach (var child in candidate.GetSection(ProxyConfigReader.SectionName).GetChildren())
+        {
+            if (child.Key is not ("Routes" or "Clusters"))
+            {
+                problems.Add(child.Path, "unknown key (a typo?); the ReverseProxy section holds Routes and Clusters");
+            }
+        }
+
+        foreach (var route in routes)
+        {
+            var key = $"{ProxyConfigReader.SectionName}:Routes:{route.RouteId}";
+            foreach (var error in yarpValidator.ValidateRouteAsync(route).AsTask().GetAwaiter().GetResult())
+            {
+                problems.Add(key, error.Message);
+            }
+
+            if (route.ClusterId is not null && !clusterIds.Contains(route.ClusterId))
+            {
+                problems.Add($"{key}:ClusterId", $"no cluster named '{route.ClusterId}'");
+            }
+        }
+
+        foreach (var cluster in clusters)
+        {
+            var key = $"{ProxyConfigReader.SectionName}:Clusters:{cluster.ClusterId}";
+            foreach (var error in yarpValidator.ValidateClusterAsync(cluster).AsTask().GetAwaiter().GetResult())
+            {
+                problems.Add(key, error.Message);
+            }
+
+            foreach (var (id, destination) in cluster.Destinations ?? new Dictionary<string, DestinationConfig>())
+            {
+                if (!Uri.TryCreate(destination.Address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+                {
+                    problems.Add($"{key}:Destinations:{id}:Address", $"'{destination.Address}' is not an absolute http or https URL");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,327 @@
+using System.Text.Json;
+using Ambassador.Admin;
+using Ambassador.Configuration;
+using Ambassador.Policies;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Constraints;
+using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Ambassador.Hosting;
+
+/// <summary>
+/// The composition root. <c>Program.cs</c> and the functional tests both go through <see cref="Build"/>,
+/// so what the tests start is exactly what ships.
+/// </summary>
+public static partial class AmbassadorHost
+{
+    /// <summary>Exit code for invalid configuration (documented contract).</summary>
+    public const int InvalidConfigurationExitCode = 2;
+
+    /// <summary>Entry point: dispatches <c>validate</c> and <c>health</c>, otherwise runs the proxy until SIGTERM.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        if (args.Length > 0 && args[0] == "validate")
+        {
+            return ValidateCommand.Run(args[1..], stdout, stderr);
+        }
+
+        if (args.Length > 0 && args[0] == "health")
+        {
+            return await HealthCommand.RunAsync(args[1..], stdout, stderr).ConfigureAwait(false);
+        }
+
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (ConfigurationLoadException ex)
+        {
+            foreach (var line in ex.Problems.Lines)
+            {
+                await stderr.WriteLineAsync(line).ConfigureAwait(false);
+            }
+
+            return InvalidConfigurationExitCode;
+        }
+
+        await using (app.ConfigureAwait(false))
+        {
+            var problems = ApplyInitialConfiguration(app);
+            if (!problems.IsValid)
+            {
+                foreach (var line in problems.Lines)
+                {
+                    await stderr.WriteLineAsync(line).ConfigureAwait(false);
+                }
+
+                return InvalidConfigurationExitCode;
+            }
+
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            LogStarted(app);
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Builds the host without starting it. <paramref name="args"/> are ASP.NET command-line arguments plus
+    /// <c>--config &lt;path&gt;</c>; <paramref name="configure"/> lets tests add configuration or logging last.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
+    {
+        var (aspNetArgs, configPaths) = SplitArgs(args);
+        WebApplicationBuilder builder;
+        try
+        {
+            builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                Args = aspNetArgs,
+                ContentRootPath = contentRoot,
+            });
+            foreach (var path in configPaths)
+            {
+                builder.Configuration.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: true);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or FormatException)
+        {
+            throw ConfigurationLoadException.From(ex, configPaths);
+        }
+
+        configure?.Invoke(builder);
+
+        var gate = new ConfigGate(builder.Configuration);
+        var validated = gate.Validated;
+        var services = builder.Services;
+        services.AddSingleton(gate);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ListenerRegistry>();
+        services.AddSingleton<DestinationStatsRegistry>();
+        services.Configure<ListenerOptions>(validated.GetSection(ListenerOptions.SectionName));
+        services.Configure<LifecycleOptions>(validated.GetSection(LifecycleOptions.SectionName));
+        services.AddSingleton<ConfigValidator>();
+        services.AddSingleton<KnownConfigKeyMatcher>();
+        services.AddAmbassadorConfigValidation<CoreConfigValidator>();
+        services.AddAmbassadorConfigKeys("Listeners:Proxy", "Listeners:ProxyTls", "Listeners:Admin", "Lifecycle:DrainTimeout", "Lifecycle:PreStopDelay");
+        services.AddHostedService<ConfigReloadWatcher>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
+        services.Configure<RouteOptions>(o => o.SetParameterPolicy<RegexInlineRouteConstraint>("regex"));
+
+        services.AddSingleton<IProxyConfigProvider, ValidatedProxyConfigProvider>();
+        services.AddReverseProxy();
+
+        ConfigureKestrel(builder, gate);
+        AddFeatures(builder, validated);
+
+        // Registered after the web server so it stops first: the listeners keep accepting during the delay.
+        services.AddHostedService<PreStopDelayService>();
+
+        var app = builder.Build();
+        app.Use(RequestGuards.RejectAmbiguousFramingAsync);
+        app.UseRouting();
+        app.MapAmbassadorAdmin();
+        MapProxy(app);
+        app.UseEndpoints(_ => { });
+        app.Run(NoRouteAsync);
+        return app;
+    }
+
+    /// <summary>
+    /// One line per feature. <paramref name="config"/> is the validated configuration: it changes only when
+    /// a reload passed validation, so options bound from it never see a bad value.
+    /// </summary>
+    public static void AddFeatures(WebApplicationBuilder builder, IConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(config);
+        builder.Services.AddAmbassadorResilience(config);
+    }
+
+    /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>
+    public static void MapProxy(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(ProxyErrorsMiddleware.HandleErrorsAsync);
+            proxy.UseAmbassadorResilience();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+            proxy.Use(ProxyErrorsMiddleware.RecordAttemptAsync);
+        });
+    }
+
+    /// <summary>Validates the configuration the host was built with and publishes it; call before starting.</summary>
+    public static ConfigProblems ApplyInitialConfiguration(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var gate = app.Services.GetRequiredService<ConfigGate>();
+        return gate.TryApply(app.Services.GetRequiredService<ConfigValidator>());
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ConfigGate gate)
+    {
+        // Listener addresses are read once at start; changing them needs a restart (validation reports bad values first).
+        var section = gate.Live.GetSection(ListenerOptions.SectionName);
+        var proxy = ListenerAddress.Parse(section[nameof(ListenerOptions.Proxy)] ?? ListenerConstants.DefaultProxy)
+            ?? ListenerAddress.Parse(ListenerConstants.DefaultProxy)!;
+        var admin = ListenerAddress.Parse(section[nameof(ListenerOptions.Admin)] ?? ListenerConstants.DefaultAdmin)
+            ?? ListenerAddress.Parse(ListenerConstants.DefaultAdmin)!;
+        var lifecycle = gate.Live.GetSection(LifecycleOptions.SectionName);
+        var drain = TimeSpan.TryParse(lifecycle[nameof(LifecycleOptions.DrainTimeout)], System.Globalization.CultureInfo.InvariantCulture, out var d) && d > TimeSpan.Zero
+            ? d : TimeSpan.FromSeconds(10);
+        var preStop = TimeSpan.TryParse(lifecycle[nameof(LifecycleOptions.PreStopDelay)], System.Globalization.CultureInfo.InvariantCulture, out var p) && p > TimeSpan.Zero
+            ? p : TimeSpan.Zero;
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drain + preStop);
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var registry = kestrel.ApplicationServices.GetRequiredService<ListenerRegistry>();
+            kestrel.AddServerHeader = false;
+            var h2c = new H2cPriorKnowledge(registry);
+            Listen(kestrel, proxy, options =>
+            {
+                // HTTP/1.1, plus HTTP/2 with prior knowledge spliced to the internal h2c listener (gRPC over h2c).
+                options.Protocols = HttpProtocols.Http1;
+                options.Use(h2c.Middleware);
+                registry.Add(ListenerNames.Proxy, options);
+            });
+            kestrel.Listen(System.Net.IPAddress.Loopback, 0, options =>
+            {
+                options.Protocols = HttpProtocols.Http2;
+                registry.Add(ListenerNames.ProxyH2c, options);
+            });
+            Listen(kestrel, admin, options =>
+            {
+                options.Protocols = HttpProtocols.Http1;
+                registry.Add(ListenerNames.Admin, options);
+            });
+        });
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, ListenerAddress address, Action<ListenOptions> configure)
+    {
+        if (address.IsLocalhost)
+        {
+            kestrel.ListenLocalhost(address.Port, configure);
+        }
+        else
+        {
+            kestrel.Listen(address.Address!, address.Port, configure);
+        }
+    }
+
+    private static Task NoRouteAsync(HttpContext context)
+    {
+        var listeners = context.RequestServices.GetRequiredService<ListenerRegistry>();
+        if (listeners.IsAdmin(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+
+        return ProxyProblem.WriteAsync(context, StatusCodes.Status404NotFound, ProxyProblem.NoRoute,
+            $"No route matches {context.Request.Method} {context.Request.Path}.");
+    }
+
+    private static (string[] AspNetArgs, List<string> ConfigPaths) SplitArgs(string[] args)
+    {
+        var rest = new List<string>();
+        var configs = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--config" && i + 1 < args.Length)
+            {
+                configs.Add(args[++i]);
+            }
+            else if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+            {
+                configs.Add(args[i]["--config=".Length..]);
+            }
+            else
+            {
+                rest.Add(args[i]);
+            }
+        }
+
+        return (rest.ToArray(), configs);
+    }
+
+    private static void LogStarted(WebApplication app)
+    {
+        var registry = app.Services.GetRequiredService<ListenerRegistry>();
+        var (routes, clusters) = ProxyConfigReader.Read(app.Services.GetRequiredService<ConfigGate>().Validated, new ConfigProblems());
+        var listeners = registry.Describe();
+        LogListening(app.Logger, listeners, routes.Count, clusters.Count);
+    }
+
+    [LoggerMessage(EventId = 1, EventName = "Started", Level = LogLevel.Information, Message = "Ambassador started: {Listeners} routes={Routes} clusters={Clusters}")]
+    private static partial void LogListening(ILogger logger, string listeners, int routes, int clusters);
+}
+
+/// <summary>A configuration file could not be loaded at all (missing, malformed JSON).</summary>
+public sealed class ConfigurationLoadException : Exception
+{
+    /// <summary>Creates the exception from the problems found.</summary>
+    public ConfigurationLoadException(ConfigProblems problems, Exception? inner = null)
+        : base(problems.ToString(), inner) => Problems = problems;
+
+    /// <summary>Creates an empty exception.</summary>
+    public ConfigurationLoadException()
+        : this(new ConfigProblems())
+    {
+    }
+
+    /// <summary>Creates an exception with one message.</summary>
+    public ConfigurationLoadException(string message)
+        : base(message) => Problems = new ConfigProblems();
+
+    /// <summary>Creates an exception with one message and a cause.</summary>
+    public ConfigurationLoadException(string message, Exception inner)
+        : base(message, inner) => Problems = new ConfigProblems();
+
+    /// <summary>Every problem, one per line.</summary>
+    public ConfigProblems Problems { get; }
+
+    internal static ConfigurationLoadException From(Exception ex, IReadOnlyList<string> configPaths)
+    {
+        var problems = new ConfigProblems();
+        var file = ex is FileNotFoundException fnf ? fnf.FileName : ExtractQuoted(ex.Message);
+        JsonException? json = null;
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            json ??= e as JsonException;
+        }
+
+        if (ex is FileNotFoundException)
+        {
+            problems.Add(file ?? string.Join(", ", configPaths), "file not found (given with --config)");
+        }
+        else if (json is not null)
+        {
+            problems.Add(file ?? "configuration", $"invalid JSON at line {(json.LineNumber ?? 0) + 1}, position {(json.BytePositionInLine ?? 0) + 1}");
+        }
+        else
+        {
+            problems.Add(file ?? "configuration", ex.InnerException?.Message ?? ex.Message);
+        }
+
+        return new ConfigurationLoadException(problems, ex);
+    }
+
+    private static string? ExtractQuoted(string message)
+    {
+        var start = message.IndexOf('\'', StringComparison.Ordinal);
+        var end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
+        return end > start ? message[(start + 1)..end] : null;
+    }
+}

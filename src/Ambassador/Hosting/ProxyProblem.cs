@@ -1,0 +1,82 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Ambassador.Hosting;
+
+/// <summary>
+/// Writes the errors Ambassador makes itself: RFC 9457 <c>application/problem+json</c> plus the header
+/// <c>x-ambassador-error: &lt;reason&gt;</c>, so the app can tell a proxy error from an upstream one.
+/// </summary>
+public static class ProxyProblem
+{
+    /// <summary>The header naming the reason of an error made by Ambassador.</summary>
+    public const string ErrorHeader = "x-ambassador-error";
+
+    /// <summary>No route matches the request (404).</summary>
+    public const string NoRoute = "no-route";
+
+    /// <summary>The cluster has no resolved or healthy destination (503).</summary>
+    public const string NoHealthyDestination = "no-healthy-destination";
+
+    /// <summary>Every destination's breaker is open (503).</summary>
+    public const string CircuitOpen = "circuit-open";
+
+    /// <summary>Connect or reset failure after retries (502).</summary>
+    public const string UpstreamUnavailable = "upstream-unavailable";
+
+    /// <summary>Per-try or total timeout (504).</summary>
+    public const string UpstreamTimeout = "upstream-timeout";
+
+    /// <summary>Request body larger than the configured limit (413).</summary>
+    public const string BodyTooLarge = "body-too-large";
+
+    /// <summary>The request itself is malformed (400).</summary>
+    public const string BadRequest = "bad-request";
+
+    // Details quote route and cluster ids; relaxed escaping keeps them readable ('x', not \u0027x\u0027).
+    private static readonly ProblemJsonContext Json = new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
+    private static readonly Dictionary<int, string> Titles = new()
+    {
+        [400] = "Bad Request",
+        [404] = "Not Found",
+        [413] = "Content Too Large",
+        [431] = "Request Header Fields Too Large",
+        [502] = "Bad Gateway",
+        [503] = "Service Unavailable",
+        [504] = "Gateway Timeout",
+    };
+
+    /// <summary>Writes the problem response unless the response has already started (then it only aborts nothing and returns).</summary>
+    public static async Task WriteAsync(HttpContext context, int status, string reason, string detail)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.Headers[ErrorHeader] = reason;
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentType = "application/problem+json";
+        var problem = new ProblemBody(
+            $"urn:ambassador:error:{reason}",
+            Titles.GetValueOrDefault(status, "Error"),
+            status,
+            detail,
+            reason);
+        await JsonSerializer.SerializeAsync(context.Response.Body, problem, Json.ProblemBody, context.RequestAborted).ConfigureAwait(false);
+    }
+}
+
+internal sealed record ProblemBody(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("title")] string Title,
+    [property: JsonPropertyName("status")] int Status,
+    [property: JsonPropertyName("detail")] string Detail,
+    [property: JsonPropertyName("reason")] string Reason);
+
+[JsonSerializable(typeof(ProblemBody))]
+internal sealed partial class ProblemJsonContext : JsonSerializerContext;

@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+using Ambassador.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Ambassador.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// The real Ambassador composition root (<see cref="AmbassadorHost.Build"/>, the same code path as
+/// production) started on 127.0.0.1:0 with a temp-file configuration that tests may rewrite to hot-reload.
+/// </summary>
+public sealed class TestAmbassador : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _directory;
+
+    private TestAmbassador(WebApplication app, string directory, string configPath, TestLogSink logs)
+    {
+        _app = app;
+        _directory = directory;
+        ConfigPath = configPath;
+        Logs = logs;
+        var listeners = app.Services.GetRequiredService<ListenerRegistry>();
+        ProxyAddress = listeners.GetAddress(ListenerNames.Proxy)!;
+        AdminAddress = listeners.GetAddress(ListenerNames.Admin)!;
+        ProxyClient = new HttpClient { BaseAddress = ProxyAddress, Timeout = TimeSpan.FromSeconds(30) };
+        AdminClient = new HttpClient { BaseAddress = AdminAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri ProxyAddress { get; }
+
+    public Uri AdminAddress { get; }
+
+    public HttpClient ProxyClient { get; }
+
+    public HttpClient AdminClient { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public TestLogSink Logs { get; }
+
+    /// <summary>The temp file holding the configuration; rewrite it (see <see cref="RewriteConfigAsync"/>) to hot-reload.</summary>
+    public string ConfigPath { get; }
+
+    /// <summary>Starts Ambassador with <paramref name="json"/> as its appsettings (listeners are forced to 127.0.0.1:0).</summary>
+    public static async Task<TestAmbassador> StartAsync(string json, Action<WebApplicationBuilder>? configure = null)
+    {
+        var directory = Directory.CreateTempSubdirectory("ambassador-test-").FullName;
+        var configPath = Path.Combine(directory, "ambassador.json");
+        await File.WriteAllTextAsync(configPath, json);
+        var logs = new TestLogSink();
+        var app = AmbassadorHost.Build(["--config", configPath], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Ambassador:Listeners:Proxy"] = "http://127.0.0.1:0",
+                ["Ambassador:Listeners:Admin"] = "http://127.0.0.1:0",
+                ["Ambassador:Listeners:ProxyTls"] = "https://127.0.0.1:0",
+            });
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            configure?.Invoke(builder);
+        }, contentRoot: directory);
+
+        var problems = AmbassadorHost.ApplyInitialConfiguration(app);
+        if (!problems.IsValid)
+        {
+            await app.DisposeAsync();
+            throw new InvalidOperationException("Test configuration is invalid:" + Environment.NewLine + problems);
+        }
+
+        await app.StartAsync();
+        return new TestAmbassador(app, directory, configPath, logs);
+    }
+
+    /// <summary>Starts Ambassador with flat configuration keys (e.g. <c>ReverseProxy:Routes:r:ClusterId</c>).</summary>
+    public static Task<TestAmbassador> StartAsync(IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null) =>
+        StartAsync(ToJson(settings), configure);
+
+    /// <summary>Replaces the configuration file atomically, which triggers a hot reload.</summary>
+    public async Task RewriteConfigAsync(string json)
+    {
+        var temp = ConfigPath + ".tmp";
+        await File.WriteAllTextAsync(temp, json);
+        File.Move(temp, ConfigPath, overwrite: true);
+    }
+
+    public T GetRequiredService<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        ProxyClient.Dispose();
+        AdminClient.Dispose();
+        try
+        {
+            await _app.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Turns flat colon-separated keys into a JSON document.</summary>
+    public static string ToJson(IDictionary<string, string?> settings)
+    {
+        var root = new JsonObject();
+        foreach (var (key, value) in settings)
+        {
+            var parts = key.Split(':');
+            var node = root;
+            for (var i = 0; i < parts.Length - 1; i++)
+            {
+                if (node[parts[i]] is not JsonObject child)
+                {
+                    child = new JsonObject();
+                    node[parts[i]] = child;
+                }
+
+                node = child;
+            }
+
+            node[parts[^1]] = value;
+        }
+
+        return root.ToJsonString();
+    }
+}
