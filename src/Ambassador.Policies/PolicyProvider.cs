@@ -13,14 +13,17 @@ internal sealed partial class PolicyProvider : IDisposable
 {
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly IOptionsMonitor<PolicyCatalogOptions> _options;
     private readonly IDisposable? _subscription;
-    private volatile Snapshot _snapshot;
+    private volatile Snapshot? _snapshot;
 
     public PolicyProvider(IOptionsMonitor<PolicyCatalogOptions> options, TimeProvider timeProvider, ILogger<PolicyProvider> logger)
     {
         _timeProvider = timeProvider;
         _logger = logger;
-        _snapshot = Build(options.CurrentValue);
+        _options = options;
+
+        // Built on first use, not here: the host may build the pipeline before its configuration is validated.
         _subscription = options.OnChange(catalog =>
         {
             _snapshot = Build(catalog);
@@ -29,12 +32,12 @@ internal sealed partial class PolicyProvider : IDisposable
     }
 
     /// <summary>The built-in or configured <c>default</c> policy.</summary>
-    public ResolvedPolicy Default => _snapshot.Default;
+    public ResolvedPolicy Default => Current.Default;
 
     /// <summary>The policy a cluster names in <c>Metadata:Policy</c>, or <c>default</c>.</summary>
     public ResolvedPolicy ForCluster(ClusterConfig? cluster)
     {
-        var snapshot = _snapshot;
+        var snapshot = Current;
         var name = PolicyNameOf(cluster);
         if (name is null)
         {
@@ -53,7 +56,7 @@ internal sealed partial class PolicyProvider : IDisposable
 
     /// <summary>The policy by name, or null.</summary>
     public ResolvedPolicy? Find(string name)
-        => _snapshot.Policies.TryGetValue(name, out var policy) ? policy : null;
+        => Current.Policies.TryGetValue(name, out var policy) ? policy : null;
 
     /// <summary>The policy name a cluster selects (null when it names none).</summary>
     public static string? PolicyNameOf(ClusterConfig? cluster)
@@ -80,6 +83,8 @@ internal sealed partial class PolicyProvider : IDisposable
     }
 
     public void Dispose() => _subscription?.Dispose();
+
+    private Snapshot Current => _snapshot ??= Build(_options.CurrentValue);
 
     private Snapshot Build(PolicyCatalogOptions catalog)
     {

@@ -180,8 +180,10 @@ internal sealed class RequestState
             || (Policy.RetryOn & condition) == 0
             || _attempt > Policy.MaxRetries
             || Context.Response.HasStarted
-            || _clientAborted.IsCancellationRequested)
+            || _clientAborted.IsCancellationRequested
+            || !AnyDestinationAdmitted())
         {
+            // With every breaker open a retry could only answer circuit-open; the app is better served by this response.
             return false;
         }
 
@@ -375,6 +377,19 @@ internal sealed class RequestState
         }
 
         return result;
+    }
+
+    private bool AnyDestinationAdmitted()
+    {
+        for (var i = 0; i < _available.Count; i++)
+        {
+            if (Admits(_available[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool Admits(DestinationState destination)

@@ -49,6 +49,22 @@ internal static class ResilienceFixtures
         return root.ToJsonString();
     }
 
+    /// <summary>Adds a destination (first in the list) to the cluster of a <see cref="Config"/> document.</summary>
+    public static string WithDestination(string config, string id, string url)
+    {
+        var root = JsonNode.Parse(config)!;
+        var destinations = root["ReverseProxy"]!["Clusters"]!["c"]!["Destinations"]!.AsObject();
+        var existing = destinations.ToList();
+        destinations.Clear();
+        destinations[id] = new JsonObject { ["Address"] = url.TrimEnd('/') + "/" };
+        foreach (var (key, value) in existing)
+        {
+            destinations[key] = value;
+        }
+
+        return root.ToJsonString();
+    }
+
     /// <summary>Requests an upstream received (WireMock's log).</summary>
     public static int Hits(this WireMockServer server) => server.LogEntries.Count;
 

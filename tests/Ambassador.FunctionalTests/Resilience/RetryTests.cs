@@ -50,8 +50,7 @@ public sealed class RetryTests : IDisposable
     public async Task Get_ConnectionResetByOneInstance_AllSucceed()
     {
         using var resetting = new ResettingUpstream();
-        var config = Config([_healthy], FastRetries)
-            .Replace("\"Destinations\":{", $"\"Destinations\":{{\"resetting\":{{\"Address\":\"{resetting.Url}/\"}},", StringComparison.Ordinal);
+        var config = WithDestination(Config([_healthy], FastRetries), "resetting", resetting.Url);
         await using var amb = await TestAmbassador.StartAsync(config);
 
         for (var i = 0; i < 20; i++)
@@ -88,7 +87,7 @@ public sealed class RetryTests : IDisposable
         using var closed = WireMockServer.Start();
         var deadUrl = closed.Url!;
         closed.Stop();
-        var config = Config([_healthy], FastRetries).Replace("\"Destinations\":{", $"\"Destinations\":{{\"dead\":{{\"Address\":\"{deadUrl}/\"}},", StringComparison.Ordinal);
+        var config = WithDestination(Config([_healthy], FastRetries), "dead", deadUrl);
         await using var amb = await TestAmbassador.StartAsync(config);
 
         for (var i = 0; i < 10; i++)
