@@ -148,7 +148,7 @@ internal static class PolicyConfigValidator
 
         if (delaysInRange && retry.MaxDelay < retry.BaseDelay)
         {
-            yield return ("Retry:MaxDelay", $"must be at least Retry:BaseDelay ({retry.BaseDelay:c})");
+            yield return ("Retry:MaxDelay", $"must be at least Retry:BaseDelay ({Format(retry.BaseDelay)})");
         }
 
         var conditions = RetryConditionsParser.Parse(retry.RetryOn, out var unknown);
@@ -218,8 +218,14 @@ internal static class PolicyConfigValidator
 
         if (timeoutsInRange && timeout.PerTry > timeout.Total)
         {
-            yield return ("Timeout:PerTry", $"must not exceed Timeout:Total ({timeout.Total:c})");
+            yield return ("Timeout:PerTry", $"must not exceed Timeout:Total ({Format(timeout.Total)})");
         }
+    }
+
+    private static string Format(TimeSpan value)
+    {
+        var text = value.ToString("c", CultureInfo.InvariantCulture);
+        return text.Contains('.', StringComparison.Ordinal) && text.LastIndexOf('.') > text.LastIndexOf(':') ? text.TrimEnd('0') : text;
     }
 
     private static bool CanParse(string value, ValueKind kind, out string problem)
