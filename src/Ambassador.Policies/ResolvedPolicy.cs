@@ -23,18 +23,26 @@ internal sealed class ResolvedPolicy
         Budget = options.Retry.Budget;
         Breaker = options.CircuitBreaker;
 
-        var perTry = options.Timeout.PerTry < options.Timeout.Total ? options.Timeout.PerTry : options.Timeout.Total;
+        Total = options.Timeout.Total;
+        var perTry = options.Timeout.PerTry < Total ? options.Timeout.PerTry : Total;
 
-        // A request that cannot be retried still gets one timeout: the shorter of PerTry and Total.
+        // Every request's first attempt runs here: one timeout, the shorter of PerTry and Total. Most requests
+        // need nothing more, so the hot path pays for one timeout and the destination's breaker only.
         Single = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = timeProvider }
             .AddTimeout(perTry)
             .Build();
 
         if (MaxRetries > 0)
         {
-            // Total (outermost) bounds attempts and back-off delays together; PerTry (innermost) bounds one attempt.
+            // Entered only once the first attempt's outcome was judged retryable; that outcome is replayed as this
+            // pipeline's attempt 0, so Polly's retry strategy schedules (back-off, Retry-After) and counts every retry.
+            // The outer timeout is what is left of Total; the inner one bounds each further attempt.
             Retrying = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = timeProvider }
-                .AddTimeout(options.Timeout.Total)
+                .AddTimeout(new TimeoutStrategyOptions
+                {
+                    Timeout = Total,
+                    TimeoutGenerator = static args => new ValueTask<TimeSpan>(RequestState.RemainingTotalOf(args.Context)),
+                })
                 .AddRetry(new RetryStrategyOptions<AttemptResult>
                 {
                     MaxRetryAttempts = MaxRetries,
@@ -69,13 +77,16 @@ internal sealed class ResolvedPolicy
 
     public TimeSpan MaxDelay => Options.Retry.MaxDelay;
 
+    /// <summary>Time allowed for the whole request.</summary>
+    public TimeSpan Total { get; }
+
     public RetryBudgetOptions Budget { get; }
 
     public CircuitBreakerPolicyOptions Breaker { get; }
 
-    /// <summary>Pipeline for requests that may be retried; null when the policy has retries off.</summary>
+    /// <summary>Pipeline for the retries of a request whose first attempt asked for one; null when retries are off.</summary>
     public ResiliencePipeline<AttemptResult>? Retrying { get; }
 
-    /// <summary>Pipeline for requests that go exactly once.</summary>
+    /// <summary>Pipeline for the first (often only) attempt of every request.</summary>
     public ResiliencePipeline<AttemptResult> Single { get; }
 }

@@ -30,6 +30,8 @@ internal sealed class RequestState
     private bool _committed;
     private RetryConditions _pendingReason;
     private TimeSpan? _retryAfter;
+    private Outcome<AttemptResult>? _firstOutcome;
+    private TimeSpan _remainingTotal;
 
     public RequestState(
         ResilienceHandler handler,
@@ -40,8 +42,10 @@ internal sealed class RequestState
         ResolvedPolicy policy,
         RetryBudget budget,
         bool retryable,
-        bool bodyBuffered)
+        bool bodyBuffered,
+        long startTimestamp)
     {
+        StartTimestamp = startTimestamp;
         _handler = handler;
         _next = next;
         Context = context;
@@ -57,6 +61,9 @@ internal sealed class RequestState
     }
 
     public HttpContext Context { get; }
+
+    /// <summary>When the request entered the policy (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+    public long StartTimestamp { get; }
 
     public IReverseProxyFeature Feature { get; }
 
@@ -82,7 +89,44 @@ internal sealed class RequestState
 
     /// <summary>Retry predicate of the policy's Polly retry strategy.</summary>
     internal static bool ShouldRetry(ResilienceContext context, Outcome<AttemptResult> outcome)
-        => context.Properties.TryGetValue(ResilienceKeys.Request, out var state) && state.DecideAfterAttempt(outcome);
+    {
+        if (!context.Properties.TryGetValue(ResilienceKeys.Request, out var state))
+        {
+            return false;
+        }
+
+        if (state._firstOutcome is not null)
+        {
+            // The replayed first attempt: its retry was already decided (and taken from the budget) before Polly ran.
+            state._firstOutcome = null;
+            return true;
+        }
+
+        return state.DecideAfterAttempt(outcome);
+    }
+
+    /// <summary>Timeout generator of the retry pipeline's outer timeout: what is left of Total.</summary>
+    internal static TimeSpan RemainingTotalOf(ResilienceContext context)
+        => context.Properties.TryGetValue(ResilienceKeys.Request, out var state) ? state._remainingTotal : TimeSpan.Zero;
+
+    /// <summary>
+    /// Runs the retries of a request whose first attempt (<paramref name="context"/>'s last outcome) asked for one,
+    /// through the policy's Polly retry pipeline, within what is left of the Total timeout.
+    /// </summary>
+    internal async ValueTask<Outcome<AttemptResult>> RetryAsync(ResilienceContext context, Outcome<AttemptResult> first)
+    {
+        _remainingTotal = Policy.Total - _handler.TimeProvider.GetElapsedTime(StartTimestamp);
+        if (_remainingTotal <= TimeSpan.Zero)
+        {
+            return Outcome.FromException<AttemptResult>(new TimeoutRejectedException(Policy.Total));
+        }
+
+        _firstOutcome = first;
+        return await Policy.Retrying!.ExecuteOutcomeAsync(
+            static (ctx, self) => self._firstOutcome is { } replayed ? new ValueTask<Outcome<AttemptResult>>(replayed) : self.RunAttemptAsync(ctx),
+            context,
+            this).ConfigureAwait(false);
+    }
 
     /// <summary>Delay generator of the retry strategy: a 429's <c>Retry-After</c>, otherwise the exponential back-off.</summary>
     internal static TimeSpan? RetryAfterOf(ResilienceContext context)
@@ -146,7 +190,8 @@ internal sealed class RequestState
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
     }
 
-    private bool DecideAfterAttempt(Outcome<AttemptResult> outcome)
+    /// <summary>Whether an attempt's outcome is retried; a retry decided here is taken from the budget.</summary>
+    internal bool DecideAfterAttempt(Outcome<AttemptResult> outcome)
     {
         if (outcome.Exception is TimeoutRejectedException)
         {

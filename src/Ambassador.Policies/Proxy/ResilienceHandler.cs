@@ -75,6 +75,7 @@ internal sealed partial class ResilienceHandler
         var budget = _budgets.Get(cluster.ClusterId);
         budget.RecordRequest();
 
+        var startTimestamp = TimeProvider.GetTimestamp();
         var retryable = policy.Retrying is not null
             && !optOut
             && (policy.RetryNonIdempotent || IsIdempotent(request.Method));
@@ -84,18 +85,22 @@ internal sealed partial class ResilienceHandler
             retryable = PrepareBodyForReplay(context, policy.MaxBufferedBodyBytes, out bodyBuffered);
         }
 
-        var state = new RequestState(this, context, next, feature, cluster, policy, budget, retryable, bodyBuffered);
+        var state = new RequestState(this, context, next, feature, cluster, policy, budget, retryable, bodyBuffered, startTimestamp);
         var originalAborted = context.RequestAborted;
         var resilienceContext = ResilienceContextPool.Shared.Get(originalAborted);
         resilienceContext.Properties.Set(ResilienceKeys.Request, state);
         context.Features.Set(state);
         try
         {
-            var pipeline = retryable ? policy.Retrying! : policy.Single;
-            var outcome = await pipeline.ExecuteOutcomeAsync(
+            var outcome = await policy.Single.ExecuteOutcomeAsync(
                 static (ctx, s) => RequestState.RunAttemptAsync(ctx, s),
                 resilienceContext,
                 state);
+
+            if (retryable && state.DecideAfterAttempt(outcome))
+            {
+                outcome = await state.RetryAsync(resilienceContext, outcome);
+            }
 
             if (outcome.Exception is TimeoutRejectedException)
             {
