@@ -31,7 +31,7 @@ internal static class Pieces
                 ResilienceContextPool.Shared.Return(ctx);
             }
 
-            Report("retrying pipeline (total+retry+pertry)", w, n);
+            Report("retry pipeline (retries only)", w, n);
 
             w.Restart();
             for (var i = 0; i < n; i++)
@@ -41,7 +41,7 @@ internal static class Pieces
                 ResilienceContextPool.Shared.Return(ctx);
             }
 
-            Report("single pipeline (timeout)", w, n);
+            Report("first-attempt pipeline (timeout)", w, n);
 
             w.Restart();
             for (var i = 0; i < n; i++)

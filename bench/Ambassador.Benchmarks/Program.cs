@@ -2,6 +2,24 @@ using System.Diagnostics;
 using Ambassador.Benchmarks;
 using BenchmarkDotNet.Running;
 
+if (args.Length > 1 && args[0] == "loop")
+{
+    // For a profiler: one side only, for a while.
+    var bench = new PolicyPipelineBenchmarks();
+    await bench.SetupAsync();
+    var until = Stopwatch.StartNew();
+    while (until.Elapsed < TimeSpan.FromSeconds(15))
+    {
+        for (var i = 0; i < 1000; i++)
+        {
+            await (args[1] == "policies" ? bench.WithPolicies() : bench.YarpOnly());
+        }
+    }
+
+    await bench.CleanupAsync();
+    return;
+}
+
 if (args.Length > 0 && args[0] == "pieces")
 {
     await Pieces.RunAsync();
@@ -11,6 +29,13 @@ if (args.Length > 0 && args[0] == "pieces")
 if (args.Length > 0 && args[0] == "interleaved")
 {
     // A/B in one process, alternating short rounds, so load from other processes hits both sides alike.
+    var exceptions = 0;
+    string? lastException = null;
+    AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
+    {
+        Interlocked.Increment(ref exceptions);
+        lastException = e.Exception.GetType().Name + ": " + e.Exception.Message;
+    };
     var bench = new PolicyPipelineBenchmarks();
     await bench.SetupAsync();
     const int rounds = 40;
@@ -33,6 +58,24 @@ if (args.Length > 0 && args[0] == "interleaved")
         }
 
         var b = watch.Elapsed;
+        if (round == rounds + 1)
+        {
+            var hopsA = 0;
+            var hopsB = 0;
+            for (var i = 0; i < 1000; i++)
+            {
+                var t = Environment.CurrentManagedThreadId;
+                var task = bench.YarpOnly();
+                if (!task.IsCompleted) { hopsA++; }
+                await task;
+                var task2 = bench.WithPolicies();
+                if (!task2.IsCompleted) { hopsB++; }
+                await task2;
+                _ = t;
+            }
+
+            Console.WriteLine($"not completed synchronously (of 1000): YARP only {hopsA}, with policies {hopsB}");
+        }
         if (round >= 2)
         {
             baseline += a;
@@ -44,7 +87,7 @@ if (args.Length > 0 && args[0] == "interleaved")
     Console.WriteLine($"YARP only:        {baseline.TotalMicroseconds / n:0.00} us/request");
     Console.WriteLine($"with policies:    {policies.TotalMicroseconds / n:0.00} us/request");
     Console.WriteLine($"throughput cost:  {(1 - (baseline / policies)) * 100:0.0} %");
-    Console.WriteLine($"handler total {Ambassador.Policies.Proxy.ResilienceHandler.Total * 1e6 / Stopwatch.Frequency / (n + 2 * perRound):0.00} us, setup {Ambassador.Policies.Proxy.ResilienceHandler.Setup * 1e6 / Stopwatch.Frequency / (n + 2 * perRound):0.00} us, next {Ambassador.Policies.Proxy.ResilienceHandler.Next * 1e6 / Stopwatch.Frequency / (n + 2 * perRound):0.00} us");
+    Console.WriteLine($"first-chance exceptions: {exceptions} (last: {lastException})");
     await bench.CleanupAsync();
     return;
 }

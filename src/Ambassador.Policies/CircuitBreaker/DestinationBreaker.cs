@@ -15,6 +15,9 @@ internal sealed class DestinationBreaker
     private readonly CircuitBreakerStateProvider _stateProvider = new();
     private long _blockedUntilUtcTicks;
 
+    // Mirrors Polly's state from its transition callbacks so the per-request admission check takes no lock.
+    private volatile BreakerState _state;
+
     public DestinationBreaker(
         string clusterId,
         string destinationId,
@@ -38,16 +41,19 @@ internal sealed class DestinationBreaker
             OnOpened = args =>
             {
                 Volatile.Write(ref _blockedUntilUtcTicks, (_timeProvider.GetUtcNow() + args.BreakDuration).UtcTicks);
+                _state = BreakerState.Open;
                 observer?.OnTransition(this, BreakerState.Open, args.Context);
                 return default;
             },
             OnHalfOpened = args =>
             {
+                _state = BreakerState.HalfOpen;
                 observer?.OnTransition(this, BreakerState.HalfOpen, args.Context);
                 return default;
             },
             OnClosed = args =>
             {
+                _state = BreakerState.Closed;
                 observer?.OnTransition(this, BreakerState.Closed, args.Context);
                 return default;
             },
@@ -80,15 +86,12 @@ internal sealed class DestinationBreaker
     /// Whether load balancing may pick this destination now: closed, or open with its break elapsed (the next attempt
     /// is the half-open probe). A half-open breaker already has its probe in flight.
     /// </summary>
-    public bool Admits()
+    public bool Admits() => _state switch
     {
-        return _stateProvider.CircuitState switch
-        {
-            CircuitState.Closed => true,
-            CircuitState.Open => _timeProvider.GetUtcNow().UtcTicks >= Volatile.Read(ref _blockedUntilUtcTicks),
-            _ => false,
-        };
-    }
+        BreakerState.Closed => true,
+        BreakerState.Open => _timeProvider.GetUtcNow().UtcTicks >= Volatile.Read(ref _blockedUntilUtcTicks),
+        _ => false,
+    };
 
     /// <summary>Whether an outcome counts as a failure of the destination.</summary>
     internal static bool IsFailure(Outcome<AttemptResult> outcome)

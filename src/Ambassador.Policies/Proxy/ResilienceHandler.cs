@@ -72,10 +72,10 @@ internal sealed partial class ResilienceHandler
         }
 
         var policy = _policies.ForCluster(feature.Cluster.Config);
-        var budget = _budgets.Get(cluster.ClusterId);
-        budget.RecordRequest();
-
         var startTimestamp = TimeProvider.GetTimestamp();
+        var budget = _budgets.Get(cluster.ClusterId);
+        budget.RecordRequest(startTimestamp);
+
         var retryable = policy.Retrying is not null
             && !optOut
             && (policy.RetryNonIdempotent || IsIdempotent(request.Method));
