@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,6 +72,10 @@ public class PolicyPipelineBenchmarks
     private static DefaultHttpContext Create(Endpoint endpoint, IServiceProvider services)
     {
         var context = new DefaultHttpContext { RequestServices = services };
+
+        // Kestrel always provides these features; without them the first set of RequestAborted adds one (and bumps
+        // the feature revision), a cost the real server never pays.
+        context.Features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature());
         context.Request.Method = HttpMethods.Get;
         context.Request.Scheme = "http";
         context.Request.Host = new HostString("127.0.0.1", 3000);

@@ -26,6 +26,18 @@ if (args.Length > 0 && args[0] == "pieces")
     return;
 }
 
+if (args.Length > 0 && args[0] == "interleaved-e2e")
+{
+    var e2e = new EndToEndBenchmarks();
+    await e2e.SetupAsync();
+    var (a, b) = await InterleaveAsync(e2e.YarpOnly, e2e.WithPolicies, rounds: 20, perRound: 1_000);
+    Console.WriteLine($"end-to-end YARP only:     {a:0.00} us/request");
+    Console.WriteLine($"end-to-end with policies: {b:0.00} us/request");
+    Console.WriteLine($"throughput cost:          {(1 - (a / b)) * 100:0.0} %");
+    await e2e.CleanupAsync();
+    return;
+}
+
 if (args.Length > 0 && args[0] == "interleaved")
 {
     // A/B in one process, alternating short rounds, so load from other processes hits both sides alike.
@@ -93,3 +105,32 @@ if (args.Length > 0 && args[0] == "interleaved")
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(PolicyPipelineBenchmarks).Assembly).Run(args);
+
+static async Task<(double A, double B)> InterleaveAsync(Func<Task> a, Func<Task> b, int rounds, int perRound)
+{
+    var timeA = TimeSpan.Zero;
+    var timeB = TimeSpan.Zero;
+    for (var round = 0; round < rounds + 2; round++)
+    {
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < perRound; i++)
+        {
+            await a();
+        }
+
+        var elapsedA = watch.Elapsed;
+        watch.Restart();
+        for (var i = 0; i < perRound; i++)
+        {
+            await b();
+        }
+
+        if (round >= 2)
+        {
+            timeA += elapsedA;
+            timeB += watch.Elapsed;
+        }
+    }
+
+    return (timeA.TotalMicroseconds / (rounds * perRound), timeB.TotalMicroseconds / (rounds * perRound));
+}

@@ -21,7 +21,11 @@ internal sealed class HoldBackRetriedResponsesTransformProvider : ITransformProv
     public void Apply(TransformBuilderContext context)
         => context.AddResponseTransform(static transform =>
         {
-            transform.HttpContext.Features.Get<RequestState>()?.OnUpstreamResponse(transform);
+            if (RequestState.Current.Value is { } state && ReferenceEquals(state.Context, transform.HttpContext))
+            {
+                state.OnUpstreamResponse(transform);
+            }
+
             return default;
         });
 }

@@ -14,11 +14,14 @@ namespace Ambassador.Policies.Proxy;
 
 /// <summary>
 /// Everything one proxied request needs across its attempts. It is reachable from the Polly callbacks (through the
-/// <see cref="ResilienceContext"/>) and from the response transform (through <see cref="HttpContext.Features"/>),
+/// <see cref="ResilienceContext"/>) and from the response transform (through <see cref="Current"/>),
 /// so the decision to retry a response is taken once, while its headers are known and before its body is copied.
 /// </summary>
 internal sealed class RequestState
 {
+    /// <summary>The state of the request being forwarded on this async flow (read by the response transform).</summary>
+    internal static readonly AsyncLocal<RequestState?> Current = new();
+
     private readonly ResilienceHandler _handler;
     private readonly RequestDelegate _next;
     private readonly IReadOnlyList<DestinationState> _available;

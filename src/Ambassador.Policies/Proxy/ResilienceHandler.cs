@@ -89,7 +89,11 @@ internal sealed partial class ResilienceHandler
         var originalAborted = context.RequestAborted;
         var resilienceContext = ResilienceContextPool.Shared.Get(originalAborted);
         resilienceContext.Properties.Set(ResilienceKeys.Request, state);
-        context.Features.Set(state);
+
+        // The response transform finds the state through the async flow rather than HttpContext.Features: setting a
+        // feature bumps the collection's revision and makes every cached feature lookup of the request start over.
+        // The value reverts by itself when this method returns.
+        RequestState.Current.Value = state;
         try
         {
             var outcome = await policy.Single.ExecuteOutcomeAsync(
@@ -119,7 +123,6 @@ internal sealed partial class ResilienceHandler
         finally
         {
             context.RequestAborted = originalAborted;
-            context.Features.Set<RequestState>(null);
             ResilienceContextPool.Shared.Return(resilienceContext);
         }
     }
