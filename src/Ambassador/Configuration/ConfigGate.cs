@@ -12,7 +12,8 @@ internal sealed class ConfigGate
     public ConfigGate(IConfigurationRoot live)
     {
         Live = live;
-        _snapshot = new SnapshotConfigurationProvider(Flatten(live));
+        // Empty until the first validation passes: nothing (YARP included) reads an unvalidated value.
+        _snapshot = new SnapshotConfigurationProvider(new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase));
         Validated = new ConfigurationRoot([_snapshot]);
     }
 
@@ -45,12 +46,10 @@ internal sealed class ConfigGate
     private static Dictionary<string, string?> Flatten(IConfiguration configuration)
     {
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        // Null values are kept: an empty JSON object ("Destinations": {}) exists only as a null-valued key.
         foreach (var (key, value) in configuration.AsEnumerable())
         {
-            if (value is not null)
-            {
-                data[key] = value;
-            }
+            data[key] = value;
         }
 
         return data;

@@ -36,7 +36,7 @@ internal sealed class CoreConfigValidator(KnownConfigKeyMatcher knownKeys) : ICo
         var address = ListenerAddress.Parse(raw);
         if (address is null)
         {
-            problems.Add($"{listeners.Path}:{name}", $"'{raw}' is not a listener URL; use {scheme}://<ip or localhost>:<port>, e.g. {scheme}://127.0.0.1:{(scheme == "https" ? 3443 : 3000)}");
+            problems.Add($"{listeners.Path}:{name}", $"'{raw}' is not a listener URL; use {scheme}://<ip or localhost>:<port>, e.g. {scheme}://127.0.0.1:{(name == "Admin" ? 9901 : scheme == "https" ? 3443 : 3000)}");
             return null;
         }
 

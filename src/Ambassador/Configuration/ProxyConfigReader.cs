@@ -275,7 +275,12 @@ internal static class ProxyConfigReader
 
     private readonly struct Reader(IConfigurationSection section, ConfigProblems problems)
     {
-        public int? Int32(string key)
+        public int? Int32(string key) => Integer<int>(key);
+
+        public long? Int64(string key) => Integer<long>(key);
+
+        private T? Integer<T>(string key)
+            where T : struct, System.Numerics.IBinaryInteger<T>
         {
             var raw = section[key];
             if (raw is null)
@@ -283,24 +288,7 @@ internal static class ProxyConfigReader
                 return null;
             }
 
-            if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-
-            problems.Add($"{section.Path}:{key}", $"'{raw}' is not an integer");
-            return null;
-        }
-
-        public long? Int64(string key)
-        {
-            var raw = section[key];
-            if (raw is null)
-            {
-                return null;
-            }
-
-            if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            if (T.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
             {
                 return value;
             }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Configuration.Memory;
 using Ambassador.Admin;
 using Ambassador.Configuration;
 using Ambassador.Policies;
@@ -20,6 +21,18 @@ public static partial class AmbassadorHost
 {
     /// <summary>Exit code for invalid configuration (documented contract).</summary>
     public const int InvalidConfigurationExitCode = 2;
+
+    private static readonly Dictionary<string, string?> EmbeddedDefaults = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        ["Logging:LogLevel:Yarp"] = "Warning",
+        ["Logging:Console:FormatterName"] = "simple",
+        ["Logging:Console:FormatterOptions:SingleLine"] = "true",
+        ["Logging:Console:FormatterOptions:TimestampFormat"] = "yyyy-MM-ddTHH:mm:ss.fffZ ",
+        ["Logging:Console:FormatterOptions:UseUtcTimestamp"] = "true",
+    };
 
     /// <summary>Entry point: dispatches <c>validate</c> and <c>health</c>, otherwise runs the proxy until SIGTERM.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default)
@@ -86,6 +99,8 @@ public static partial class AmbassadorHost
                 Args = aspNetArgs,
                 ContentRootPath = contentRoot,
             });
+            // Embedded defaults, below every other source: per-request framework logs stay off the hot path.
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = EmbeddedDefaults });
             foreach (var path in configPaths)
             {
                 builder.Configuration.AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: true);
@@ -97,6 +112,13 @@ public static partial class AmbassadorHost
         }
 
         configure?.Invoke(builder);
+
+        // A file that stops parsing on reload must not crash the watcher nor silently drop its keys: the
+        // reload goes on (with the file empty) and validation rejects it, naming the file and line.
+        foreach (var source in builder.Configuration.Sources.OfType<FileConfigurationSource>())
+        {
+            source.OnLoadException = context => context.Ignore = true;
+        }
 
         var gate = new ConfigGate(builder.Configuration);
         var validated = gate.Validated;
@@ -121,7 +143,7 @@ public static partial class AmbassadorHost
         ConfigureKestrel(builder, gate);
         AddFeatures(builder, validated);
 
-        // Registered after the web server so it stops first: the listeners keep accepting during the delay.
+        // Its StoppingAsync runs before any service stops (Kestrel included): the listeners keep accepting during the delay.
         services.AddHostedService<PreStopDelayService>();
 
         var app = builder.Build();
@@ -142,6 +164,8 @@ public static partial class AmbassadorHost
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(config);
+        builder.Services.AddAmbassadorConsulDiscovery(config);
+        builder.Services.AddAmbassadorTls(config);
         builder.Services.AddAmbassadorResilience(config);
     }
 
@@ -176,6 +200,10 @@ public static partial class AmbassadorHost
             ?? ListenerAddress.Parse(ListenerConstants.DefaultProxy)!;
         var admin = ListenerAddress.Parse(section[nameof(ListenerOptions.Admin)] ?? ListenerConstants.DefaultAdmin)
             ?? ListenerAddress.Parse(ListenerConstants.DefaultAdmin)!;
+        // TLS (issue 5): the TLS proxy listener is on exactly when Ambassador:Tls:CertificatePath is set.
+        var proxyTls = Tls.TlsSources.InboundEnabled(gate.Live)
+            ? ListenerAddress.Parse(section[nameof(ListenerOptions.ProxyTls)] ?? ListenerConstants.DefaultProxyTls) ?? ListenerAddress.Parse(ListenerConstants.DefaultProxyTls)!
+            : null;
         var lifecycle = gate.Live.GetSection(LifecycleOptions.SectionName);
         var drain = TimeSpan.TryParse(lifecycle[nameof(LifecycleOptions.DrainTimeout)], System.Globalization.CultureInfo.InvariantCulture, out var d) && d > TimeSpan.Zero
             ? d : TimeSpan.FromSeconds(10);
@@ -200,6 +228,16 @@ public static partial class AmbassadorHost
                 options.Protocols = HttpProtocols.Http2;
                 registry.Add(ListenerNames.ProxyH2c, options);
             });
+            if (proxyTls is not null)
+            {
+                // TLS (issue 5): same proxy routes as :3000, HTTP/1.1 + HTTP/2 by ALPN, certificate from the reloading store.
+                Listen(kestrel, proxyTls, options =>
+                {
+                    Tls.InboundTlsHandshake.ConfigureListener(options);
+                    registry.Add(ListenerNames.ProxyTls, options);
+                });
+            }
+
             Listen(kestrel, admin, options =>
             {
                 options.Protocols = HttpProtocols.Http1;

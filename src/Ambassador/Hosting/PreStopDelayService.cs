@@ -5,14 +5,19 @@ namespace Ambassador.Hosting;
 
 /// <summary>
 /// Keeps the listeners accepting for <see cref="LifecycleOptions.PreStopDelay"/> after SIGTERM, so Kubernetes
-/// can take the pod out of its endpoints before connections are refused. Registered after the web server,
-/// so it stops first (hosted services stop in reverse order).
+/// can take the pod out of its endpoints before connections are refused. The host runs every
+/// <see cref="IHostedLifecycleService.StoppingAsync"/> before it stops any service (Kestrel included), after
+/// ApplicationStopping has fired, so <c>/readyz</c> already answers 503 during the delay.
 /// </summary>
-internal sealed class PreStopDelayService(IOptionsMonitor<LifecycleOptions> options, TimeProvider time) : IHostedService
+internal sealed class PreStopDelayService(IOptionsMonitor<LifecycleOptions> options, TimeProvider time) : IHostedLifecycleService
 {
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         var delay = options.CurrentValue.PreStopDelay;
         if (delay > TimeSpan.Zero)
@@ -26,4 +31,8 @@ internal sealed class PreStopDelayService(IOptionsMonitor<LifecycleOptions> opti
             }
         }
     }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

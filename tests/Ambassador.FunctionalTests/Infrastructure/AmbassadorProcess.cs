@@ -39,7 +39,10 @@ public sealed partial class AmbassadorProcess : IAsyncDisposable
     public static string AmbassadorDll => Path.Combine(AppContext.BaseDirectory, "Ambassador.dll");
 
     /// <summary>Starts <c>dotnet Ambassador.dll args</c> in a fresh temp working directory (no appsettings.json there).</summary>
-    public static AmbassadorProcess Start(params string[] args)
+    public static AmbassadorProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts <c>dotnet Ambassador.dll args</c> with extra environment variables (e.g. <c>OPENSSL_CONF</c>).</summary>
+    public static AmbassadorProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var directory = Directory.CreateTempSubdirectory("ambassador-proc-").FullName;
         var info = new ProcessStartInfo("dotnet")
@@ -57,6 +60,10 @@ public sealed partial class AmbassadorProcess : IAsyncDisposable
 
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
         return new AmbassadorProcess(Process.Start(info)!, directory);
     }
 

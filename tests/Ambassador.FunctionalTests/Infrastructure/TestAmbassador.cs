@@ -25,6 +25,7 @@ public sealed class TestAmbassador : IAsyncDisposable
         var listeners = app.Services.GetRequiredService<ListenerRegistry>();
         ProxyAddress = listeners.GetAddress(ListenerNames.Proxy)!;
         AdminAddress = listeners.GetAddress(ListenerNames.Admin)!;
+        ProxyTlsAddress = listeners.GetAddress(ListenerNames.ProxyTls);
         ProxyClient = new HttpClient { BaseAddress = ProxyAddress, Timeout = TimeSpan.FromSeconds(30) };
         AdminClient = new HttpClient { BaseAddress = AdminAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -32,6 +33,9 @@ public sealed class TestAmbassador : IAsyncDisposable
     public Uri ProxyAddress { get; }
 
     public Uri AdminAddress { get; }
+
+    /// <summary>The bound TLS proxy listener, or null when <c>Ambassador:Tls:CertificatePath</c> is not set.</summary>
+    public Uri? ProxyTlsAddress { get; }
 
     public HttpClient ProxyClient { get; }
 

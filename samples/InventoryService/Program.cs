@@ -1,0 +1,3 @@
+using InventoryService;
+
+await InventoryApp.Build(args).RunAsync();

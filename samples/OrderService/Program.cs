@@ -1,0 +1,3 @@
+using OrderService;
+
+await OrderApp.Build(args).RunAsync();

@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using WireMock.Server;
+using WireMock.Settings;
+
+namespace Ambassador.FunctionalTests.Infrastructure;
+
+/// <summary>Real upstream servers on loopback: WireMock.Net, or a small Kestrel app where WireMock cannot (h2c, WebSockets).</summary>
+public static class Upstreams
+{
+    public static WireMockServer StartWireMock() =>
+        WireMockServer.Start(new WireMockServerSettings { StartAdminInterface = false, Logger = new WireMock.Logging.WireMockNullLogger() });
+
+    /// <summary>The upstream's address as a YARP destination (<c>http://127.0.0.1:port/</c>).</summary>
+    public static string Address(this WireMockServer server) => $"http://127.0.0.1:{server.Port}/";
+
+    /// <summary>Starts a Kestrel app on 127.0.0.1:0 and returns it with its address.</summary>
+    public static async Task<(WebApplication App, string Address)> StartKestrelAsync(Action<WebApplication> map, HttpProtocols protocols = HttpProtocols.Http1AndHttp2)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, o => o.Protocols = protocols));
+        var app = builder.Build();
+        map(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, address.TrimEnd('/') + "/");
+    }
+}
