@@ -6,17 +6,21 @@ using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using Xunit.Abstractions;
 using static Ambassador.FunctionalTests.Resilience.ResilienceFixtures;
 
 namespace Ambassador.FunctionalTests.Resilience;
 
 public sealed class BudgetAndTimeoutTests : IDisposable
 {
+    private readonly ITestOutputHelper _output;
+
     private readonly WireMockServer _failing = WireMockServer.Start();
     private readonly WireMockServer _healthy = WireMockServer.Start();
 
-    public BudgetAndTimeoutTests()
+    public BudgetAndTimeoutTests(ITestOutputHelper output)
     {
+        _output = output;
         _failing.Given(Request.Create().UsingAnyMethod()).RespondWith(Response.Create().WithStatusCode(503));
         _healthy.Given(Request.Create().UsingAnyMethod()).RespondWith(Response.Create().WithStatusCode(200).WithBody("ok"));
     }
@@ -75,6 +79,7 @@ public sealed class BudgetAndTimeoutTests : IDisposable
         using var response = await amb.ProxyClient.GetAsync("/x");
         watch.Stop();
 
+        _output.WriteLine($"504 after {watch.Elapsed.TotalMilliseconds:0} ms (Total {total.TotalMilliseconds:0} ms)");
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("upstream-timeout", response.Headers.GetValues("x-ambassador-error").Single());
         Assert.True(watch.Elapsed >= total - TimeSpan.FromMilliseconds(50), $"answered after {watch.Elapsed.TotalMilliseconds:0} ms, before Total");
