@@ -147,9 +147,11 @@ public static partial class AmbassadorHost
         services.AddHostedService<PreStopDelayService>();
 
         var app = builder.Build();
+        app.UseAmbassadorTelemetry(); // telemetry: request metrics, span tags, access log (outermost, proxy listeners only)
         app.Use(RequestGuards.RejectAmbiguousFramingAsync);
         app.UseRouting();
-        app.MapAmbassadorAdmin();
+        app.MapAmbassadorAdmin()
+            .MapAmbassadorMetrics(); // telemetry: Prometheus /metrics, admin listener only
         MapProxy(app);
         app.UseEndpoints(_ => { });
         app.Run(NoRouteAsync);
@@ -166,6 +168,7 @@ public static partial class AmbassadorHost
         ArgumentNullException.ThrowIfNull(config);
         builder.Services.AddAmbassadorConsulDiscovery(config);
         builder.Services.AddAmbassadorTls(config);
+        builder.AddAmbassadorTelemetry(config);
         builder.Services.AddAmbassadorResilience(config);
     }
 

@@ -65,6 +65,7 @@ internal static class ProxyErrorsMiddleware
     /// <summary>Innermost proxy-pipeline step: records each upstream attempt against its destination.</summary>
     public static async Task RecordAttemptAsync(HttpContext context, Func<Task> next)
     {
+        context.Features.Get<Telemetry.RequestTelemetryFeature>()?.OnAttemptStarted(); // telemetry: attempts per request (span + access log)
         await next().ConfigureAwait(false);
         var proxy = context.GetReverseProxyFeature();
         if (proxy.ProxiedDestination is not DestinationState destination)

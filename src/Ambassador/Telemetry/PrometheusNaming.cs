@@ -1,0 +1,37 @@
+using System.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
+
+namespace Ambassador.Telemetry;
+
+/// <summary>
+/// Keeps the Prometheus exposition lint-clean (<c>promtool check metrics</c>). Prometheus reserves a <c>_count</c>
+/// suffix for histograms and summaries, but a few standard .NET gauges are named <c>….count</c>
+/// (<c>dotnet.assembly.count</c>, <c>dotnet.process.cpu.count</c>, <c>dotnet.timer.count</c>). Those are renamed
+/// once, when the instrument is published; nothing runs per measurement.
+/// </summary>
+internal static class PrometheusNaming
+{
+    private static readonly Dictionary<string, string> Renames = new(StringComparer.Ordinal)
+    {
+        ["dotnet.assembly.count"] = "dotnet.assembly.loaded",
+        ["dotnet.process.cpu.count"] = "dotnet.process.cpu.available",
+        ["dotnet.timer.count"] = "dotnet.timer.active",
+    };
+
+    /// <summary>The view callback: a new name for a non-counter, non-histogram instrument ending in <c>.count</c>, otherwise the default stream.</summary>
+    public static MetricStreamConfiguration? View(Instrument instrument)
+    {
+        if (!instrument.Name.EndsWith(".count", StringComparison.Ordinal) || IsCounterOrHistogram(instrument))
+        {
+            return null;
+        }
+
+        var name = Renames.TryGetValue(instrument.Name, out var renamed) ? renamed : instrument.Name[..^".count".Length] + ".current";
+        return new MetricStreamConfiguration { Name = name };
+    }
+
+    private static bool IsCounterOrHistogram(Instrument instrument) => instrument
+        is Counter<long> or Counter<int> or Counter<double> or Counter<short> or Counter<byte> or Counter<float> or Counter<decimal>
+        or ObservableCounter<long> or ObservableCounter<int> or ObservableCounter<double> or ObservableCounter<short> or ObservableCounter<byte> or ObservableCounter<float> or ObservableCounter<decimal>
+        or Histogram<long> or Histogram<int> or Histogram<double> or Histogram<short> or Histogram<byte> or Histogram<float> or Histogram<decimal>;
+}

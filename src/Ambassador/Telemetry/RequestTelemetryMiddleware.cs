@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using Ambassador.Hosting;
+using Yarp.ReverseProxy.Model;
+
+namespace Ambassador.Telemetry;
+
+/// <summary>
+/// Outermost middleware for requests on the proxy listeners: records <c>ambassador.requests</c> and
+/// <c>ambassador.request.duration</c> from YARP's <see cref="IReverseProxyFeature"/> once the response is done, tags the
+/// server span with route, cluster and attempts, and writes the access log line. Being outermost, it also sees the
+/// answers Ambassador gives before routing (400 ambiguous framing, 404 no-route) for the access log.
+/// Admin-listener requests pass straight through.
+/// </summary>
+internal sealed class RequestTelemetryMiddleware(
+    RequestDelegate next,
+    ListenerRegistry listeners,
+    ProxyMetrics metrics,
+    AccessLogWriter accessLog,
+    TimeProvider time)
+{
+    public Task InvokeAsync(HttpContext context) =>
+        listeners.IsAdmin(context) ? next(context) : InvokeProxyAsync(context);
+
+    private async Task InvokeProxyAsync(HttpContext context)
+    {
+        var start = time.GetTimestamp();
+        var activity = Activity.Current;
+        var recorded = activity is { IsAllDataRequested: true };
+        var logging = accessLog.Enabled;
+
+        // Nothing per request is allocated here unless a recorded span or the access log will read it.
+        RequestTelemetryFeature? feature = null;
+        if (recorded || logging)
+        {
+            feature = new RequestTelemetryFeature(context, logging ? time.GetUtcNow() : default);
+            context.Features.Set(feature);
+            if (recorded)
+            {
+                activity!.SetCustomProperty(RequestTelemetryFeature.ActivityPropertyName, feature);
+            }
+        }
+
+        var threw = false;
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch
+        {
+            threw = true;
+            throw;
+        }
+        finally
+        {
+            Complete(context, start, activity, recorded, logging ? feature : null, recorded ? feature : null, threw);
+        }
+    }
+
+    private void Complete(HttpContext context, long start, Activity? activity, bool recorded, RequestTelemetryFeature? logged, RequestTelemetryFeature? traced, bool threw)
+    {
+        var elapsed = time.GetElapsedTime(start);
+        var status = threw && !context.Response.HasStarted ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
+        var proxy = context.Features.Get<IReverseProxyFeature>();
+        var route = proxy?.Route.Config.RouteId;
+        var cluster = proxy?.Cluster?.Config.ClusterId ?? proxy?.Route.Cluster?.ClusterId;
+
+        // Requests no route matched are not counted here (no bounded label to give them); ASP.NET Core's
+        // http.server.request.duration still counts them.
+        if (route is not null && metrics.Enabled)
+        {
+            metrics.Record(route, cluster ?? string.Empty, status, elapsed);
+        }
+
+        if (recorded && route is not null)
+        {
+            activity!.SetTag(TelemetryConstants.RouteIdAttribute, route);
+            activity.SetTag(TelemetryConstants.ClusterIdAttribute, cluster);
+            if (traced is not null)
+            {
+                activity.SetTag(TelemetryConstants.AttemptAttribute, traced.Attempts);
+            }
+
+            if (context.Response.Headers.TryGetValue(ProxyProblem.ErrorHeader, out var reason))
+            {
+                activity.SetTag(TelemetryConstants.ErrorReasonAttribute, reason.ToString());
+            }
+        }
+
+        // Decided at the start of the request, so a reload that turns the log on mid-request cannot log a half-filled entry.
+        if (logged is not null)
+        {
+            var request = context.Request;
+            var error = context.Response.Headers.TryGetValue(ProxyProblem.ErrorHeader, out var value) ? value.ToString() : null;
+            var traceId = activity is not null && activity.TraceId != default ? activity.TraceId.ToHexString() : null;
+            accessLog.Write(new AccessLogEntry(
+                logged.StartTime,
+                traceId,
+                request.Method,
+                request.PathBase.HasValue ? request.PathBase.Add(request.Path).ToString() : request.Path.ToString(),
+                accessLog.IncludeQuery && request.QueryString.HasValue ? request.QueryString.Value : null,
+                route,
+                cluster,
+                proxy?.ProxiedDestination?.DestinationId,
+                status,
+                elapsed,
+                logged.Attempts,
+                error));
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Ambassador.Hosting;
+using Ambassador.Telemetry;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>The request-pipeline side of Ambassador's telemetry.</summary>
+public static class TelemetryApplicationBuilderExtensions
+{
+    /// <summary>
+    /// Adds the request telemetry middleware (request metrics, span tags, access log) for the proxy listeners.
+    /// Put it first, before routing, so it also sees the answers Ambassador gives before a route matches.
+    /// </summary>
+    public static IApplicationBuilder UseAmbassadorTelemetry(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var services = app.ApplicationServices;
+
+        // Resolved when the pipeline is built (at server start), i.e. after the configuration passed validation:
+        // options bound earlier could meet a value validation is about to reject.
+        return app.Use(next => new RequestTelemetryMiddleware(
+            next,
+            services.GetRequiredService<ListenerRegistry>(),
+            services.GetRequiredService<ProxyMetrics>(),
+            services.GetRequiredService<AccessLogWriter>(),
+            services.GetRequiredService<TimeProvider>()).InvokeAsync);
+    }
+
+    /// <summary>
+    /// Maps the Prometheus scrape endpoint (<c>/metrics</c>) on <paramref name="admin"/>, the admin group returned by
+    /// <c>MapAmbassadorAdmin</c>, so it inherits the admin-listener-only restriction.
+    /// </summary>
+    public static IEndpointConventionBuilder MapAmbassadorMetrics(this IEndpointRouteBuilder admin)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        return admin.MapPrometheusScrapingEndpoint(TelemetryConstants.MetricsPath);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Reflection;
+using Ambassador.Hosting;
+using Ambassador.Policies;
+using Ambassador.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Instrumentation.AspNetCore;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// All of Ambassador's OpenTelemetry wiring, in one place: traces (server span per request, one client span per upstream
+/// attempt, OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set), metrics (the <c>Ambassador</c> meter plus
+/// ASP.NET Core, Kestrel, HttpClient and runtime meters, scraped at the admin listener's <c>/metrics</c>) and the access log.
+/// </summary>
+public static class TelemetryServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers tracing, metrics and the access log. Hot-reloadable options (<c>SamplingRatio</c>, <c>AccessLog:*</c>)
+    /// are bound from <paramref name="config"/>, the validated configuration. What OpenTelemetry fixes when its
+    /// providers are built (whether OTLP export is on, <c>service.name</c>) is read from the host's configuration at
+    /// start, where the standard <c>OTEL_*</c> variables are too (so tests can inject them); a start with an invalid
+    /// value never gets past validation. Calling it twice is harmless.
+    /// </summary>
+    public static IHostApplicationBuilder AddAmbassadorTelemetry(this IHostApplicationBuilder builder, IConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(config);
+        var services = builder.Services;
+        var startup = builder.Configuration;
+        if (services.Any(d => d.ServiceType == typeof(ProxyMetrics)))
+        {
+            return builder;
+        }
+
+        services.AddAmbassadorConfigKeys(
+            "Telemetry:ServiceName",
+            "Telemetry:SamplingRatio",
+            "AccessLog:Enabled",
+            "AccessLog:IncludeQuery");
+        services.AddAmbassadorConfigValidation<TelemetryConfigValidator>();
+        services.Configure<TelemetryOptions>(config.GetSection(TelemetryOptions.SectionName));
+        services.Configure<AccessLogOptions>(config.GetSection(AccessLogOptions.SectionName));
+
+        services.TryAddSingleton<ProxyMetrics>();
+        services.TryAddSingleton(_ => new AccessLogSink(Console.OpenStandardOutput()));
+        services.TryAddSingleton<AccessLogWriter>();
+        services.TryAddSingleton<ConfigurableRatioSampler>();
+
+        // Server spans only for the proxy listeners: /healthz, /readyz, /metrics and /admin/* are never traced.
+        services.AddOptions<AspNetCoreTraceInstrumentationOptions>()
+            .Configure<ListenerRegistry>((options, listeners) => options.Filter = context => !listeners.IsAdmin(context));
+
+        var exportOtlp = !string.IsNullOrWhiteSpace(startup[TelemetryConstants.OtlpEndpointKey])
+            || !string.IsNullOrWhiteSpace(startup[TelemetryConstants.OtlpTracesEndpointKey]);
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(
+                ServiceName(startup),
+                serviceVersion: typeof(TelemetryServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion))
+            .WithTracing(tracing =>
+            {
+                tracing.SetSampler(sp => new ParentBasedSampler(sp.GetRequiredService<ConfigurableRatioSampler>()));
+                tracing.AddSource(AmbassadorTelemetry.ActivitySourceName);
+                tracing.AddAspNetCoreInstrumentation();
+
+                // One client span per upstream attempt comes from System.Net.Http (YARP's forwarder sends through it once
+                // per attempt). YARP's own "Yarp.ReverseProxy" source is deliberately not added: its span is per request
+                // and would duplicate the server span.
+                tracing.AddHttpClientInstrumentation(options =>
+                {
+                    options.FilterHttpRequestMessage = AttemptSpanEnricher.IsPartOfRequest;
+                    options.EnrichWithHttpRequestMessage = AttemptSpanEnricher.Enrich;
+                });
+
+                if (exportOtlp)
+                {
+                    // Endpoint, protocol (grpc or http/protobuf), headers and timeout come from the standard OTEL_* keys.
+                    tracing.AddOtlpExporter();
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(AmbassadorTelemetry.MeterName);
+                metrics.AddAspNetCoreInstrumentation();
+                metrics.AddHttpClientInstrumentation();
+                metrics.AddRuntimeInstrumentation();
+                metrics.AddView(PrometheusNaming.View);
+                metrics.AddPrometheusExporter();
+            });
+
+        return builder;
+    }
+
+    /// <summary><c>Ambassador:Telemetry:ServiceName</c>, else <c>OTEL_SERVICE_NAME</c>, else <c>ambassador</c>.</summary>
+    internal static string ServiceName(IConfiguration config)
+    {
+        var configured = config[$"{TelemetryOptions.SectionName}:{nameof(TelemetryOptions.ServiceName)}"];
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured.Trim();
+        }
+
+        var standard = config[TelemetryConstants.ServiceNameEnvironmentKey];
+        return string.IsNullOrWhiteSpace(standard) ? TelemetryConstants.DefaultServiceName : standard.Trim();
+    }
+}
