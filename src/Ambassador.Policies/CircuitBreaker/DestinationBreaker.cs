@@ -89,7 +89,10 @@ internal sealed class DestinationBreaker
     public bool Admits() => _state switch
     {
         BreakerState.Closed => true,
-        BreakerState.Open => _timeProvider.GetUtcNow().UtcTicks >= Volatile.Read(ref _blockedUntilUtcTicks),
+
+        // Break over: the next attempt is the probe, unless Polly already let one through (its callback may lag).
+        BreakerState.Open => _timeProvider.GetUtcNow().UtcTicks >= Volatile.Read(ref _blockedUntilUtcTicks)
+            && _stateProvider.CircuitState != CircuitState.HalfOpen,
         _ => false,
     };
 
