@@ -169,6 +169,7 @@ public static partial class AmbassadorHost
         builder.Services.AddAmbassadorConsulDiscovery(config);
         builder.Services.AddAmbassadorTls(config);
         builder.AddAmbassadorTelemetry(config);
+        builder.Services.AddAmbassadorResilience(config);
     }
 
     /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>
@@ -178,6 +179,7 @@ public static partial class AmbassadorHost
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ProxyErrorsMiddleware.HandleErrorsAsync);
+            proxy.UseAmbassadorResilience();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

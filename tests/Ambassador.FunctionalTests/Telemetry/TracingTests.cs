@@ -258,7 +258,7 @@ public sealed class TracingTests
     /// landed: a first destination answering 503 and a second answering 200 must give one server span with two client
     /// children, the second with <c>http.request.resend_count = 1</c>, and a <c>retry</c> span event on the server span.
     /// </summary>
-    [Fact(Skip = "Enable when retries (UseAmbassadorResilience) are on main: needs Ambassador:Policies. Passed in a trial merge of feat/resilience (6205a25).")]
+    [Fact]
     public async Task RetriedRequest_HasOneClientSpanPerAttempt_WithResendCountAndDestination()
     {
         using var failing = WireMockServer.Start();

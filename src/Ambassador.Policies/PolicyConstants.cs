@@ -1,0 +1,17 @@
+namespace Ambassador.Policies;
+
+/// <summary>Names shared by every resilience policy.</summary>
+public static class PolicyConstants
+{
+    /// <summary>The configuration section that holds the named policies: <c>Ambassador:Policies</c>.</summary>
+    public const string SectionPath = "Ambassador:Policies";
+
+    /// <summary>The policy used by clusters that name none: <c>default</c>.</summary>
+    public const string DefaultPolicyName = "default";
+
+    /// <summary>The cluster metadata key that selects a policy: <c>Policy</c>.</summary>
+    public const string ClusterMetadataKey = "Policy";
+
+    /// <summary>The request header that opts a single request out of retries when its value is <c>off</c>.</summary>
+    public const string RetryOptOutHeader = "x-ambassador-retry";
+}
