@@ -53,6 +53,7 @@ fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 up_port=$(free_port); proxy_port=$(free_port); admin_port=$(free_port); tls_port=$(free_port)
+dead_port=$(free_port)   # nothing listens there: connect failures to retry on the other destination
 
 # Inbound TLS listener: a self-signed certificate for localhost (PEM).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -days 2 -subj "/CN=localhost" \
@@ -122,16 +123,25 @@ cat > "$work/ambassador.json" <<EOF
   "Ambassador": {
     "Listeners": { "ProxyTls": "https://127.0.0.1:$tls_port" },
     "Tls": { "CertificatePath": "$work/server.crt", "KeyPath": "$work/server.key" },
+    "Policies": { "default": { "Retry": { "MaxRetries": 2, "BaseDelay": "00:00:00.005" } } },
     "Discovery": { "Consul": { "Address": "http://127.0.0.1:$consul_port", "WaitTime": "00:00:05" } }
   },
   "ReverseProxy": {
     "Routes": {
       "inventory": { "ClusterId": "inventory", "Match": { "Path": "/consul/{**rest}" } },
+      "flaky": { "ClusterId": "flaky", "Match": { "Path": "/retry/{**rest}" } },
       "app": { "ClusterId": "app", "Match": { "Path": "{**catch-all}" } }
     },
     "Clusters": {
       "inventory": {
         "Destinations": { "consul": { "Address": "http://inventory" } }
+      },
+      "flaky": {
+        "Metadata": { "Policy": "default" },
+        "Destinations": {
+          "dead": { "Address": "http://127.0.0.1:$dead_port/" },
+          "live": { "Address": "http://127.0.0.1:$up_port/" }
+        }
       },
       "app": {
         "Destinations": { "app1": { "Address": "http://127.0.0.1:$up_port/" } }
@@ -184,6 +194,13 @@ done
 [ "$body" = "hello via consul discovery" ] || fail "unexpected body through Consul discovery: $body"
 ok "Consul discovery (fake agent) resolved inventory and the request was proxied to it"
 
+mkdir -p "$work/www/retry"; echo "retried" > "$work/www/retry/r.txt"
+for i in 1 2 3 4 5 6; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$proxy_port/retry/r.txt")
+  [ "$code" = 200 ] || fail "request $i to a cluster with one dead and one live destination: $code (retry policy)"
+done
+ok "retry policy (Polly): 6/6 requests to a cluster with a dead destination answered 200"
+
 code=$(curl -s -o "$work/noroute.json" -w '%{http_code}' -H 'Host: x' "http://127.0.0.1:$proxy_port/missing-file")
 [ "$code" = 404 ] || fail "upstream 404 should pass through, got $code"
 
@@ -201,6 +218,8 @@ for name in ambassador_requests_total ambassador_request_duration_seconds_bucket
 done
 grep -q 'ambassador_requests_total{.*cluster="inventory"' "$work/metrics.txt" \
   || fail "/metrics: no ambassador_requests_total for the Consul-discovered cluster"
+grep -q '^ambassador_retries_total{.*cluster="flaky"' "$work/metrics.txt" \
+  || fail "/metrics: no ambassador_retries_total for the cluster with a dead destination"
 ok "/metrics: $(grep -c '^ambassador_' "$work/metrics.txt") ambassador_ lines, ASP.NET Core, HttpClient and runtime meters"
 
 deadline=$(( $(date +%s) + 10 ))

@@ -380,7 +380,11 @@ def report(cfg, targets: list[Target], summary: dict, meta: dict) -> str:
     L.append(f"- Pinning: proxy and upstream on core {cfg.proxy_core}, load generator and this script on core {cfg.load_core} (`taskset`).")
     L.append(f"- {cfg.rounds} round(s), order rotated each round; each load runs {cfg.duration} s; medians across rounds (throughput also min–max).")
     L.append(f"- Upstream: nginx {meta['nginx']} (1 worker) returning a {len(UPSTREAM_BODY) + 1}-byte body. Tools: {meta['wrk']}, h2load {meta['h2load']}, HAProxy {meta['haproxy']}, .NET {meta['dotnet']}.")
-    L.append(f"- Ambassador commit {meta['commit']}. {meta.get('notes', '')}")
+    L.append(f"- Ambassador commit {meta['commit']}. All policies (`conf/ambassador-full.json`): static destination, "
+             "policy `default` with retry (2 retries, budget 20 %), per-destination circuit breaker and per-try/total "
+             "timeouts, metrics on `/metrics`, tracing with `SamplingRatio` 0. Bare (`conf/ambassador-bare.json`): "
+             "retries off (`MaxRetries` 0); the breaker, timeouts and metrics cannot be switched off and stay on. "
+             f"{meta.get('notes', '')}")
     L.append("")
     L.append("Throughput (requests/s; ratios are for wrk at 32 connections):")
     L.append("")
