@@ -13,6 +13,7 @@ using static Ambassador.FunctionalTests.Telemetry.TelemetryTestSupport;
 
 namespace Ambassador.FunctionalTests.Telemetry;
 
+[Collection(IsolatedTracingGroup.Name)]
 public sealed class OtlpExportTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);

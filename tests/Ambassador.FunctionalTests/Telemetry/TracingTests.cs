@@ -5,6 +5,7 @@ using static Ambassador.FunctionalTests.Telemetry.TelemetryTestSupport;
 
 namespace Ambassador.FunctionalTests.Telemetry;
 
+[Collection(IsolatedTracingGroup.Name)]
 public sealed class TracingTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
