@@ -44,6 +44,8 @@ public sealed class MetricsTests
         Assert.Equal(5, Value(metrics, "ambassador_request_duration_seconds_count", ("route", route), ("cluster", cluster)));
         Assert.True(Value(metrics, "ambassador_request_duration_seconds_sum", ("route", route)) > 0);
         Assert.Equal(5, Value(metrics, "ambassador_request_duration_seconds_bucket", ("route", route), ("le", "+Inf")));
+        // The advised sub-millisecond buckets survive the cardinality-limit view.
+        Assert.Contains(Samples(metrics, "ambassador_request_duration_seconds_bucket"), s => s.Labels.TryGetValue("le", out var le) && le == "0.0005");
 
         // Bounded labels: the request label set is exactly route, cluster, status_class (plus the exporter's scope labels).
         foreach (var (labels, _) in Samples(metrics, "ambassador_requests_total").Where(s => s.Labels.GetValueOrDefault("route") == route))
