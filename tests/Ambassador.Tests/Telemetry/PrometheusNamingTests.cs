@@ -17,13 +17,26 @@ public sealed class PrometheusNamingTests
     }
 
     [Fact]
-    public void View_CountersHistogramsAndOtherNames_AreLeftAlone()
+    public void View_CountersHistogramsAndOtherNames_KeepTheirNames_AndGetTheCardinalityLimit()
     {
         using var meter = new Meter("Test");
+        Instrument[] instruments =
+        [
+            meter.CreateCounter<long>("ambassador.requests"),
+            meter.CreateCounter<long>("widgets.count"),
+            meter.CreateHistogram<double>("ambassador.request.duration"),
+            meter.CreateUpDownCounter<long>("ambassador.inflight"),
+        ];
 
-        Assert.Null(PrometheusNaming.View(meter.CreateCounter<long>("ambassador.requests")));
-        Assert.Null(PrometheusNaming.View(meter.CreateCounter<long>("widgets.count")));
-        Assert.Null(PrometheusNaming.View(meter.CreateHistogram<double>("ambassador.request.duration")));
-        Assert.Null(PrometheusNaming.View(meter.CreateUpDownCounter<long>("ambassador.inflight")));
+        foreach (var instrument in instruments)
+        {
+            var view = PrometheusNaming.View(instrument);
+            Assert.NotNull(view);
+            Assert.Null(view.Name);
+            Assert.Equal(PrometheusNaming.CardinalityLimit, view.CardinalityLimit);
+        }
+
+        // A histogram's view must not carry buckets of its own, or the advised sub-millisecond buckets would be lost.
+        Assert.IsNotType<OpenTelemetry.Metrics.ExplicitBucketHistogramConfiguration>(PrometheusNaming.View(instruments[2]));
     }
 }
