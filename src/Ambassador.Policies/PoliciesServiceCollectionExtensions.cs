@@ -36,6 +36,7 @@ public static class PoliciesServiceCollectionExtensions
         services.TryAddSingleton<PolicyProvider>();
         services.TryAddSingleton<RetryBudgetRegistry>();
         services.TryAddSingleton<DestinationBreakerRegistry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Yarp.ReverseProxy.Model.IClusterChangeListener, BreakerPruningListener>());
         services.TryAddSingleton<IBreakerStateSource>(sp => sp.GetRequiredService<DestinationBreakerRegistry>());
         services.TryAddSingleton<ResilienceTelemetry>();
         services.TryAddSingleton<ResilienceHandler>();
