@@ -90,7 +90,7 @@ internal static class AdminEndpoints
             clusters.Add(new ClusterView(
                 cluster.ClusterId,
                 status?.Source ?? "static",
-                PolicyOf(config.Metadata),
+                PolicyProvider.PolicyNameOf(config) ?? PolicyConstants.DefaultPolicyName,
                 status is null ? null : new DiscoveryView(status.Index, status.LastSuccess, status.LastError),
                 destinations));
         }
@@ -149,9 +149,6 @@ internal static class AdminEndpoints
 
     private static Dictionary<string, string>? Redact(IReadOnlyDictionary<string, string>? metadata) =>
         metadata?.ToDictionary(p => p.Key, p => IsSecretKey(p.Key) ? Redacted : p.Value, StringComparer.OrdinalIgnoreCase);
-
-    internal static string PolicyOf(IReadOnlyDictionary<string, string>? metadata) =>
-        metadata is not null && metadata.TryGetValue("Policy", out var policy) && !string.IsNullOrWhiteSpace(policy) ? policy : "default";
 
     private static string FormatHealth(DestinationHealthState health)
     {

@@ -29,30 +29,6 @@ public static class ConfigValues
         return value;
     }
 
-    /// <summary>Reads an integer in [<paramref name="min"/>, <paramref name="max"/>]; null when absent.</summary>
-    public static long? ReadInteger(IConfiguration section, string key, string fullPath, ConfigProblems problems, long min = long.MinValue, long max = long.MaxValue)
-    {
-        var raw = section[key];
-        if (raw is null)
-        {
-            return null;
-        }
-
-        if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
-        {
-            problems.Add(fullPath, $"'{raw}' is not an integer");
-            return null;
-        }
-
-        if (value < min || value > max)
-        {
-            problems.Add(fullPath, $"must be between {min} and {max} (was {raw})");
-            return null;
-        }
-
-        return value;
-    }
-
     /// <summary>Reads a number in [<paramref name="min"/>, <paramref name="max"/>]; null when absent.</summary>
     public static double? ReadNumber(IConfiguration section, string key, string fullPath, ConfigProblems problems, double min, double max)
     {

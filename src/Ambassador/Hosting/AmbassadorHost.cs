@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Ambassador.Hosting;
@@ -299,10 +300,11 @@ public static partial class AmbassadorHost
 
     private static void LogStarted(WebApplication app)
     {
-        var registry = app.Services.GetRequiredService<ListenerRegistry>();
-        var (routes, clusters) = ProxyConfigReader.Read(app.Services.GetRequiredService<ConfigGate>().Validated, new ConfigProblems());
-        var listeners = registry.Describe();
-        LogListening(app.Logger, listeners, routes.Count, clusters.Count);
+        var listeners = app.Services.GetRequiredService<ListenerRegistry>().Describe();
+        var proxy = app.Services.GetRequiredService<IProxyStateLookup>();
+        var routes = proxy.GetRoutes().Count();
+        var clusters = proxy.GetClusters().Count();
+        LogListening(app.Logger, listeners, routes, clusters);
     }
 
     [LoggerMessage(EventId = 1, EventName = "Started", Level = LogLevel.Information, Message = "Ambassador started: {Listeners} routes={Routes} clusters={Clusters}")]

@@ -41,17 +41,6 @@ public sealed class ConfigValuesTests
     }
 
     [Theory]
-    [InlineData("11", "A:N: must be between 0 and 10 (was 11)")]
-    [InlineData("two", "A:N: 'two' is not an integer")]
-    public void ReadInteger_Invalid_ReportsKey(string raw, string expected)
-    {
-        var problems = new ConfigProblems();
-
-        Assert.Null(ConfigValues.ReadInteger(Section("N", raw), "N", "A:N", problems, 0, 10));
-        Assert.Equal(expected, Assert.Single(problems.Lines));
-    }
-
-    [Theory]
     [InlineData("1.5", "A:R: must be between 0 and 1 (was 1.5)")]
     [InlineData("lots", "A:R: 'lots' is not a number")]
     public void ReadNumber_Invalid_ReportsKey(string raw, string expected)
