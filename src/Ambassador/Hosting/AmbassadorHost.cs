@@ -177,6 +177,8 @@ public static partial class AmbassadorHost
     public static void MapProxy(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // The (context, RequestDelegate) overloads of Use allocate nothing per request; the Func<Task> ones do.
+        var stats = app.Services.GetRequiredService<DestinationStatsRegistry>();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ProxyErrorsMiddleware.HandleErrorsAsync);
@@ -184,7 +186,7 @@ public static partial class AmbassadorHost
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
-            proxy.Use(ProxyErrorsMiddleware.RecordAttemptAsync);
+            proxy.Use((context, next) => ProxyErrorsMiddleware.RecordAttemptAsync(context, next, stats));
         });
     }
 

@@ -8,7 +8,7 @@ namespace Ambassador.Hosting;
 internal static class ProxyErrorsMiddleware
 {
     /// <summary>Outermost proxy-pipeline step: writes a problem body for any error the forwarder or a policy left without one.</summary>
-    public static async Task HandleErrorsAsync(HttpContext context, Func<Task> next)
+    public static async Task HandleErrorsAsync(HttpContext context, RequestDelegate next)
     {
         var proxy = context.GetReverseProxyFeature();
         if (proxy.AvailableDestinations.Count == 0)
@@ -19,7 +19,7 @@ internal static class ProxyErrorsMiddleware
             return;
         }
 
-        await next().ConfigureAwait(false);
+        await next(context).ConfigureAwait(false);
 
         if (context.Response.HasStarted || context.Response.Headers.ContainsKey(ProxyProblem.ErrorHeader))
         {
@@ -63,10 +63,10 @@ internal static class ProxyErrorsMiddleware
     }
 
     /// <summary>Innermost proxy-pipeline step: records each upstream attempt against its destination.</summary>
-    public static async Task RecordAttemptAsync(HttpContext context, Func<Task> next)
+    public static async Task RecordAttemptAsync(HttpContext context, RequestDelegate next, DestinationStatsRegistry stats)
     {
         context.Features.Get<Telemetry.RequestTelemetryFeature>()?.OnAttemptStarted(); // telemetry: attempts per request (span + access log)
-        await next().ConfigureAwait(false);
+        await next(context).ConfigureAwait(false);
         var proxy = context.GetReverseProxyFeature();
         if (proxy.ProxiedDestination is not DestinationState destination)
         {
@@ -74,7 +74,6 @@ internal static class ProxyErrorsMiddleware
         }
 
         var failed = context.Features.Get<IForwarderErrorFeature>() is not null || context.Response.StatusCode >= 500;
-        context.RequestServices.GetRequiredService<DestinationStatsRegistry>()
-            .RecordAttempt(proxy.Cluster.Config.ClusterId, destination.DestinationId, failed);
+        stats.RecordAttempt(proxy.Cluster.Config.ClusterId, destination.DestinationId, failed);
     }
 }

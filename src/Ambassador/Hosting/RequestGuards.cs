@@ -7,7 +7,7 @@ internal static class RequestGuards
     /// A request with both Content-Length and Transfer-Encoding is a request-smuggling vector; like Envoy
     /// we answer 400 and never forward it.
     /// </summary>
-    public static Task RejectAmbiguousFramingAsync(HttpContext context, Func<Task> next)
+    public static Task RejectAmbiguousFramingAsync(HttpContext context, RequestDelegate next)
     {
         var headers = context.Request.Headers;
         if (headers.ContainsKey("Transfer-Encoding") && (headers.ContainsKey("Content-Length") || headers.ContainsKey("X-Content-Length")))
@@ -18,6 +18,6 @@ internal static class RequestGuards
                 "The request carries both Content-Length and Transfer-Encoding; it was not forwarded.");
         }
 
-        return next();
+        return next(context);
     }
 }
