@@ -16,6 +16,15 @@ public sealed class TestAmbassador : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _directory;
 
+    static TestAmbassador()
+    {
+        // This process hosts a dozen proxies, upstreams and WireMock servers at once on two cores, and WireMock starts
+        // its server synchronously. A floor under the thread pool keeps timer callbacks (timeouts under test) from
+        // waiting for thread injection; a deployed Ambassador is one host per process and does not need this.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
+    }
+
     private TestAmbassador(WebApplication app, string directory, string configPath, TestLogSink logs)
     {
         _app = app;
