@@ -513,6 +513,9 @@ def main() -> int:
     ap.add_argument("--notes", default="")
     ap.add_argument("--amb-env", action="append", default=[], metavar="KEY=VALUE",
                     help="extra environment for the Ambassador targets (tuning experiments)")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=VALUE[,KEY=VALUE]",
+                    help="one more 'AOT, all policies' target with extra environment, measured side by side "
+                         "with the others (e.g. amb-inline:AMBASSADOR_X=1)")
     cfg = ap.parse_args()
     if cfg.smoke:
         cfg.rounds, cfg.duration, cfg.warmup_buckets, cfg.idle_wait = 1, 1, 1, 0.2
@@ -530,7 +533,7 @@ def main() -> int:
 
     amb_env = dict(kv.split("=", 1) for kv in cfg.amb_env)
 
-    def amb(name, label, exe: list[str], config: str):
+    def amb(name, label, exe: list[str], config: str, extra_env: dict | None = None):
         # h2c (prior knowledge) is served on the proxy port itself.
         port, admin = free_port(), free_port()
         conf = render(HERE / "conf" / config, tmp / f"{name}.json", upstream_port=up_port)
@@ -539,12 +542,17 @@ def main() -> int:
                f"--Ambassador:Listeners:Admin=http://127.0.0.1:{admin}"]
         # The content root is the work directory, so the appsettings.json example shipped beside the
         # binary does not add its own route; logging stays at the defaults embedded in the host.
-        return Target(name, label, port, port, cmd, cwd=tmp, env=amb_env, expect_exit_zero=True, extra_ports=[admin])
+        return Target(name, label, port, port, cmd, cwd=tmp, env={**amb_env, **(extra_env or {})},
+                      expect_exit_zero=True, extra_ports=[admin])
 
     targets: list[Target] = [Target("direct", "direct → upstream", up_port, up_h2c, None)]
     aot = cfg.aot.resolve()
     targets.append(amb("amb-aot-full", "Ambassador AOT, all policies", [str(aot)], "ambassador-full.json"))
     targets.append(amb("amb-aot-bare", "Ambassador AOT, bare", [str(aot)], "ambassador-bare.json"))
+    for variant in cfg.variant:
+        vname, _, venv = variant.partition(":")
+        extra = dict(kv.split("=", 1) for kv in venv.split(",") if kv)
+        targets.append(amb(vname, f"Ambassador AOT, all policies, {venv}", [str(aot)], "ambassador-full.json", extra))
     if cfg.jit:
         jit = cfg.jit.resolve()
         targets.append(amb("amb-jit-full", "Ambassador JIT, all policies", ["dotnet", str(jit)], "ambassador-full.json"))
