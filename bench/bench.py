@@ -102,6 +102,25 @@ def cpu_ticks(pids: list[int]) -> int:
     return total
 
 
+def context_switches(pids: list[int]) -> int:
+    """Voluntary + involuntary context switches of every thread of the processes."""
+    total = 0
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/status") as f:
+                    for line in f:
+                        if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                            total += int(line.split()[1])
+            except OSError:
+                continue
+    return total
+
+
 def status_kib(pids: list[int], key: str) -> int:
     total = 0
     for pid in pids:
@@ -303,10 +322,11 @@ def measure(target: Target, load: Load, cfg: argparse.Namespace, steady_only: bo
     pids = target.pids() if target.is_process else cfg.upstream_pids
 
     def timed(name: str, fn) -> None:
-        before = cpu_ticks(pids)
+        before, switches = cpu_ticks(pids), context_switches(pids)
         r = fn()
-        after = cpu_ticks(pids)
+        after, switches = cpu_ticks(pids), context_switches(pids) - switches
         r["cpu_us_per_req"] = (after - before) * 1e6 / CLK_TCK / r["requests"] if r["requests"] else None
+        r["ctxsw_per_req"] = switches / r["requests"] if r["requests"] else None
         res[name] = r
 
     d = cfg.duration
@@ -340,7 +360,7 @@ def summarize(all_rounds: dict[str, list[dict]]) -> dict[str, dict]:
     for name, rounds in all_rounds.items():
         s: dict = {}
         for load in ("c1", "c32", "fixed", "h2c"):
-            for key in ("rps", "p50", "p99", "cpu_us_per_req", "errors"):
+            for key in ("rps", "p50", "p99", "cpu_us_per_req", "ctxsw_per_req", "errors"):
                 vals = [r[load][key] for r in rounds if load in r and r[load].get(key) is not None]
                 if vals:
                     s[f"{load}.{key}"] = median(vals) if key != "errors" else sum(vals)
@@ -413,11 +433,11 @@ def report(cfg, targets: list[Target], summary: dict, meta: dict) -> str:
     L.append("")
     L.append("Proxy CPU per request (µs, utime+stime from /proc; for direct: the upstream's):")
     L.append("")
-    L.append("| target | wrk 1 conn | wrk 32 conn | h2c 32 streams | fixed rate |")
-    L.append("|---|---:|---:|---:|---:|")
+    L.append("| target | wrk 1 conn | wrk 32 conn | h2c 32 streams | fixed rate | context switches per request (32 conn / fixed rate) |")
+    L.append("|---|---:|---:|---:|---:|---:|")
     for n in names:
         s = summary[n]
-        L.append(f"| {label[n]} | {fmt(s.get('c1.cpu_us_per_req'), 1)} | {fmt(s.get('c32.cpu_us_per_req'), 1)} | {fmt(s.get('h2c.cpu_us_per_req'), 1)} | {fmt(s.get('fixed.cpu_us_per_req'), 1)} |")
+        L.append(f"| {label[n]} | {fmt(s.get('c1.cpu_us_per_req'), 1)} | {fmt(s.get('c32.cpu_us_per_req'), 1)} | {fmt(s.get('h2c.cpu_us_per_req'), 1)} | {fmt(s.get('fixed.cpu_us_per_req'), 1)} | {fmt(s.get('c32.ctxsw_per_req'), 2)} / {fmt(s.get('fixed.ctxsw_per_req'), 2)} |")
     L.append("")
     L.append("Start, warm-up and memory (RSS summed over the proxy's processes; idle = 1 s after the first proxied request; after load = 1 s after the last load; peak = VmHWM):")
     L.append("")
@@ -500,6 +520,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--aot", type=Path, required=True, help="Ambassador Native AOT binary")
     ap.add_argument("--jit", type=Path, help="framework-dependent Ambassador.dll (omit to skip the JIT target)")
+    ap.add_argument("--reference-yarp", type=Path,
+                    help="bench/MinimalYarp published with Native AOT: YARP alone, the floor under Ambassador's own features")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=3, help="seconds per load")
     ap.add_argument("--warmup-buckets", type=int, default=5)
@@ -556,6 +578,12 @@ def main() -> int:
     if cfg.jit:
         jit = cfg.jit.resolve()
         targets.append(amb("amb-jit-full", "Ambassador JIT, all policies", ["dotnet", str(jit)], "ambassador-full.json"))
+    if cfg.reference_yarp:
+        port = free_port()
+        targets.append(Target("yarp-minimal", "YARP alone, AOT (reference floor)", port, None,
+                              [str(cfg.reference_yarp.resolve()), f"--Listen=http://127.0.0.1:{port}",
+                               f"--Upstream=http://127.0.0.1:{up_port}/"],
+                              cwd=tmp, expect_exit_zero=True))
     p, h = free_port(), free_port()
     targets.append(Target("nginx", "nginx as proxy", p, h,
                           ["nginx", "-p", str(tmp), "-c", str(render(HERE / "conf/nginx-proxy.conf", tmp / "nginx-proxy.conf", dir=tmp, port=p, h2c_port=h, upstream_port=up_port))],

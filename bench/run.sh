@@ -6,6 +6,7 @@
 #   bench/run.sh                 # full run, writes bench/results/<timestamp>.md and prints it
 #   bench/run.sh --smoke         # CI: checks that the script, the tools and the binaries work
 #   bench/run.sh --no-build ...  # reuse artifacts/publish/{aot,jit}
+#   bench/run.sh --reference     # adds bench/MinimalYarp (YARP alone, AOT): the floor under Ambassador's features
 #   other options go to bench/bench.py (see `python3 bench/bench.py --help`)
 #
 # Proxy and upstream are pinned to core 0, the load generators to core 1 (taskset): run it on a
@@ -17,10 +18,12 @@ started=$(date +%s)
 say() { echo "[run.sh $(( $(date +%s) - started ))s] $*" >&2; }
 
 build=1
+reference=0
 args=()
 for a in "$@"; do
   case "$a" in
     --no-build) build=0 ;;
+    --reference) reference=1 ;;
     *) args+=("$a") ;;
   esac
 done
@@ -60,6 +63,15 @@ if [ "$build" = 1 ]; then
   # AOT build's project.assets.json, or every run would rebuild both from scratch.
   dotnet publish src/Ambassador -c Release -p:PublishAot=false --artifacts-path artifacts/jit-build \
     -o artifacts/publish/jit -nologo -v:q >&2
+fi
+minimal="$root/artifacts/publish/minimal-yarp/MinimalYarp"
+if [ "$reference" = 1 ]; then
+  if [ "$build" = 1 ]; then
+    say "publishing bench/MinimalYarp (Native AOT) -> artifacts/publish/minimal-yarp"
+    dotnet publish bench/MinimalYarp -c Release -r linux-x64 -o artifacts/publish/minimal-yarp -nologo -v:q >&2
+  fi
+  [ -x "$minimal" ] || { echo "missing $minimal (run without --no-build)" >&2; exit 1; }
+  args+=(--reference-yarp "$minimal")
 fi
 [ -x "$aot" ] || { echo "missing $aot (run without --no-build)" >&2; exit 1; }
 [ -f "$jit" ] || { echo "missing $jit (run without --no-build)" >&2; exit 1; }
