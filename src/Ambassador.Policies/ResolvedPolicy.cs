@@ -24,19 +24,23 @@ internal sealed class ResolvedPolicy
         Breaker = options.CircuitBreaker;
 
         Total = options.Timeout.Total;
-        var perTry = options.Timeout.PerTry < Total ? options.Timeout.PerTry : Total;
 
-        // Every request's first attempt runs here: one timeout, the shorter of PerTry and Total. Most requests
-        // need nothing more, so the hot path pays for one timeout and the destination's breaker only.
+        // PerTry bounds an attempt until the upstream's response headers (Envoy's per_try_timeout): it decides whether
+        // the attempt is retried, and a body already streaming to the client is left to Total. It is a timer of the
+        // request's own (RequestState) that the response transform disarms, so it is on only when shorter than Total.
+        PerTry = options.Timeout.PerTry < Total ? options.Timeout.PerTry : null;
+
+        // Every request's first attempt runs here: one timeout, Total. Most requests need nothing more, so the hot
+        // path pays for one Polly timeout, the per-try timer and the destination's breaker only.
         Single = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = timeProvider }
-            .AddTimeout(perTry)
+            .AddTimeout(Total)
             .Build();
 
         if (MaxRetries > 0)
         {
             // Entered only once the first attempt's outcome was judged retryable; that outcome is replayed as this
             // pipeline's attempt 0, so Polly's retry strategy schedules (back-off, Retry-After) and counts every retry.
-            // The outer timeout is what is left of Total; the inner one bounds each further attempt.
+            // The outer timeout is what is left of Total.
             Retrying = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = timeProvider }
                 .AddTimeout(new TimeoutStrategyOptions
                 {
@@ -58,7 +62,6 @@ internal sealed class ResolvedPolicy
                         return default;
                     },
                 })
-                .AddTimeout(new TimeoutStrategyOptions { Timeout = perTry })
                 .Build();
         }
     }
@@ -79,6 +82,9 @@ internal sealed class ResolvedPolicy
 
     /// <summary>Time allowed for the whole request.</summary>
     public TimeSpan Total { get; }
+
+    /// <summary>Time allowed for one attempt up to the upstream's response headers; null when it is not shorter than Total.</summary>
+    public TimeSpan? PerTry { get; }
 
     public RetryBudgetOptions Budget { get; }
 

@@ -17,6 +17,8 @@ namespace Ambassador.Policies.Proxy;
 /// <see cref="ResilienceContext"/>) and from the response transform (through <see cref="Current"/>),
 /// so the decision to retry a response is taken once, while its headers are known and before its body is copied.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The per-try timer lives for one attempt and is disposed when that attempt ends (RunAttemptAsync).")]
 internal sealed class RequestState
 {
     /// <summary>The state of the request being forwarded on this async flow (read by the response transform).</summary>
@@ -35,6 +37,7 @@ internal sealed class RequestState
     private TimeSpan? _retryAfter;
     private Outcome<AttemptResult>? _firstOutcome;
     private TimeSpan _remainingTotal;
+    private CancellationTokenSource? _perTry;
 
     public RequestState(
         ResilienceHandler handler,
@@ -151,16 +154,27 @@ internal sealed class RequestState
     /// <summary>Called from the response transform with the upstream response headers, before any body is copied.</summary>
     internal void OnUpstreamResponse(ResponseTransformContext transform)
     {
+        if (!HoldBackForRetry(transform))
+        {
+            // This response goes to the client: PerTry has done its job (it bounds the wait for response headers),
+            // and the body streams under Total, as Envoy's per_try_timeout does. Cutting a body mid-way would only
+            // break a response the client is already reading.
+            _perTry?.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private bool HoldBackForRetry(ResponseTransformContext transform)
+    {
         var response = transform.ProxyResponse;
         if (response is null || !Retryable)
         {
-            return;
+            return false;
         }
 
         var condition = RetryConditionsParser.ForStatus((int)response.StatusCode);
         if (condition == RetryConditions.None || (Policy.RetryOn & condition) == 0)
         {
-            return;
+            return false;
         }
 
         if (condition == RetryConditions.Status429)
@@ -169,17 +183,20 @@ internal sealed class RequestState
             if (retryAfter > Policy.MaxDelay)
             {
                 // Waiting less than the upstream asked would not honor it; the app gets the 429 and its Retry-After.
-                return;
+                return false;
             }
 
             _retryAfter = retryAfter;
         }
 
-        if (TryCommitRetry(condition))
+        if (!TryCommitRetry(condition))
         {
-            _committed = true;
-            transform.SuppressResponseBody = true;
+            return false;
         }
+
+        _committed = true;
+        transform.SuppressResponseBody = true;
+        return true;
     }
 
     internal static TimeSpan? ParseRetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now)
@@ -196,13 +213,9 @@ internal sealed class RequestState
     /// <summary>Whether an attempt's outcome is retried; a retry decided here is taken from the budget.</summary>
     internal bool DecideAfterAttempt(Outcome<AttemptResult> outcome)
     {
-        if (outcome.Exception is TimeoutRejectedException)
-        {
-            return TryCommitRetry(RetryConditions.PerTryTimeout);
-        }
-
         if (outcome.Exception is not null)
         {
+            // Total expired (TimeoutRejectedException) or something unexpected: nothing left to retry with.
             return false;
         }
 
@@ -253,7 +266,30 @@ internal sealed class RequestState
             PrepareRetry();
         }
 
+        // The attempt's token: the client's and Total (Polly's timeout, through the context), plus PerTry when set.
         var attemptToken = context.CancellationToken;
+        CancellationTokenSource? linked = null;
+        if (Policy.PerTry is { } perTry)
+        {
+            _perTry = new CancellationTokenSource(perTry, _handler.TimeProvider);
+            linked = CancellationTokenSource.CreateLinkedTokenSource(attemptToken, _perTry.Token);
+            attemptToken = linked.Token;
+        }
+
+        try
+        {
+            return await RunAttemptAsync(context, attemptToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            linked?.Dispose();
+            _perTry?.Dispose();
+            _perTry = null;
+        }
+    }
+
+    private async ValueTask<Outcome<AttemptResult>> RunAttemptAsync(ResilienceContext context, CancellationToken attemptToken)
+    {
         while (true)
         {
             var destination = PickDestination();
@@ -299,7 +335,7 @@ internal sealed class RequestState
         return Classify(context.CancellationToken);
     }
 
-    private Outcome<AttemptResult> Classify(CancellationToken attemptToken)
+    private Outcome<AttemptResult> Classify(CancellationToken totalToken)
     {
         var statusCode = Context.Response.StatusCode;
         if (_committed)
@@ -318,10 +354,16 @@ internal sealed class RequestState
             return Outcome.FromResult(new AttemptResult(AttemptKind.ClientError, statusCode, false));
         }
 
-        if (attemptToken.IsCancellationRequested)
+        if (totalToken.IsCancellationRequested)
         {
-            // Our per-try or total timeout fired; Polly's timeout strategy turns this into a TimeoutRejectedException.
-            return Outcome.FromException<AttemptResult>(new OperationCanceledException(attemptToken));
+            // Total fired; Polly's timeout strategy turns this into a TimeoutRejectedException.
+            return Outcome.FromException<AttemptResult>(new OperationCanceledException(totalToken));
+        }
+
+        if (_perTry?.IsCancellationRequested == true)
+        {
+            // PerTry fired before the response headers: a timeout of this destination, retried like a failure.
+            return Outcome.FromResult(new AttemptResult(AttemptKind.Timeout, StatusCodes.Status504GatewayTimeout, false));
         }
 
         var kind = error.Error switch

@@ -106,7 +106,8 @@ internal sealed partial class ResilienceHandler
                 outcome = await state.RetryAsync(resilienceContext, outcome);
             }
 
-            if (outcome.Exception is TimeoutRejectedException)
+            if (outcome.Exception is TimeoutRejectedException
+                || (outcome.Exception is null && outcome.Result.Kind == AttemptKind.Timeout && !context.Response.HasStarted))
             {
                 if (state.ClientAborted)
                 {

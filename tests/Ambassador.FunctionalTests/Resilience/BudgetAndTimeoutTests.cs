@@ -116,6 +116,47 @@ public sealed class BudgetAndTimeoutTests : IDisposable
     }
 
     [Fact]
+    public async Task PerTryTimeout_BodyStreamingLongerThanPerTry_ReachesClientWhole()
+    {
+        // PerTry bounds the wait for response headers (Envoy's per_try_timeout); a body already streaming is left to
+        // Total. The upstream answers at once and streams for ~1.25 s, four times PerTry.
+        const string policy = """
+            { "Retry": { "BaseDelay": "00:00:00.001" }, "CircuitBreaker": { "MinimumThroughput": 10000 },
+              "Timeout": { "PerTry": "00:00:00.300", "Total": "00:00:10" } }
+            """;
+        await using var streaming = await StreamingUpstream.StartAsync();
+        await using var amb = await TestAmbassador.StartAsync(WithDestination(Config([], policy), "stream", streaming.Url));
+
+        using var response = await amb.ProxyClient.GetAsync("/download");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(StreamingUpstream.Body, body);
+        await Poll.UntilAsync(() => streaming.Completed == 1, TimeSpan.FromSeconds(5), "the upstream finished its body");
+        Assert.Equal(0, streaming.Aborted);
+    }
+
+    [Fact]
+    public async Task TotalTimeout_BodyStreamingLongerThanTotal_IsCutAndProxyStaysUp()
+    {
+        // Total still bounds a streaming body: once the status went out, the only honest end is to cut the stream.
+        const string policy = """
+            { "Retry": { "BaseDelay": "00:00:00.001" }, "CircuitBreaker": { "MinimumThroughput": 10000 },
+              "Timeout": { "PerTry": "00:00:00.300", "Total": "00:00:00.600" } }
+            """;
+        await using var streaming = await StreamingUpstream.StartAsync();
+        await using var amb = await TestAmbassador.StartAsync(WithDestination(Config([], policy), "stream", streaming.Url));
+
+        using var response = await amb.ProxyClient.GetAsync("/download", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Assert.ThrowsAsync<HttpRequestException>(() => response.Content.ReadAsStringAsync());
+
+        await Poll.UntilAsync(() => streaming.Aborted == 1, TimeSpan.FromSeconds(5), "the upstream stream is cancelled");
+        using var after = await amb.AdminClient.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    [Fact]
     public async Task PerTryTimeout_NotRetryablePost_504()
     {
         const string policy = """{ "Timeout": { "PerTry": "00:00:00.300", "Total": "00:00:05" } }""";
