@@ -92,12 +92,29 @@ public sealed class TestAmbassador : IAsyncDisposable
     public static Task<TestAmbassador> StartAsync(IDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null) =>
         StartAsync(ToJson(settings), configure);
 
-    /// <summary>Replaces the configuration file atomically, which triggers a hot reload.</summary>
+    /// <summary>
+    /// Replaces the configuration file atomically, which triggers a hot reload, and waits until the host's
+    /// configuration reloaded (what it then does with the new file is up to the test). A file-system event lost on
+    /// a busy build machine is answered like an editor's second save: the file is written again, at most three times.
+    /// </summary>
     public async Task RewriteConfigAsync(string json)
     {
-        var temp = ConfigPath + ".tmp";
-        await File.WriteAllTextAsync(temp, json);
-        File.Move(temp, ConfigPath, overwrite: true);
+        var configuration = (IConfigurationRoot)_app.Configuration;
+        for (var write = 1; ; write++)
+        {
+            var reloaded = configuration.GetReloadToken();
+            var temp = ConfigPath + ".tmp";
+            await File.WriteAllTextAsync(temp, json);
+            File.Move(temp, ConfigPath, overwrite: true);
+            try
+            {
+                await Poll.UntilAsync(() => reloaded.HasChanged, TimeSpan.FromSeconds(5), "the configuration file is reloaded");
+                return;
+            }
+            catch (TimeoutException) when (write < 3)
+            {
+            }
+        }
     }
 
     public T GetRequiredService<T>()
