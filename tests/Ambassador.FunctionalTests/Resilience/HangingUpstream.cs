@@ -1,22 +1,20 @@
+using Ambassador.FunctionalTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Ambassador.FunctionalTests.Resilience;
 
-/// <summary>A tiny Kestrel upstream that hangs every request until it is aborted; counts requests started and aborted.</summary>
+/// <summary>
+/// A Kestrel upstream that accepts every request and never answers (until cancelled): what a hung instance looks like.
+/// Counts the requests it started and the ones the proxy cancelled.
+/// </summary>
 internal sealed class HangingUpstream : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication? _app;
     private int _started;
     private int _cancelled;
 
-    private HangingUpstream(WebApplication app) => _app = app;
-
-    public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string Url { get; private set; } = string.Empty;
 
     public int Started => Volatile.Read(ref _started);
 
@@ -24,29 +22,30 @@ internal sealed class HangingUpstream : IAsyncDisposable
 
     public static async Task<HangingUpstream> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var upstream = new HangingUpstream(app);
-        app.Run(async context =>
-        {
-            Interlocked.Increment(ref upstream._started);
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-                Interlocked.Increment(ref upstream._cancelled);
-            }
-        });
-        await app.StartAsync();
+        var upstream = new HangingUpstream();
+        (upstream._app, upstream.Url) = await Upstreams.StartKestrelAsync(app => app.Run(upstream.HangAsync));
         return upstream;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    private async Task HangAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _started);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            Interlocked.Increment(ref _cancelled);
+        }
     }
 }

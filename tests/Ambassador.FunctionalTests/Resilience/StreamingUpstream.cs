@@ -1,9 +1,6 @@
+using Ambassador.FunctionalTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Ambassador.FunctionalTests.Resilience;
 
@@ -14,18 +11,16 @@ namespace Ambassador.FunctionalTests.Resilience;
 internal sealed class StreamingUpstream : IAsyncDisposable
 {
     public const int Chunks = 6;
-    private readonly WebApplication _app;
+    private WebApplication? _app;
     private int _completed;
     private int _aborted;
-
-    private StreamingUpstream(WebApplication app) => _app = app;
 
     public static TimeSpan Interval { get; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The whole body, as the client should receive it.</summary>
     public static string Body => string.Concat(Enumerable.Range(0, Chunks).Select(i => $"chunk {i}\n"));
 
-    public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string Url { get; private set; } = string.Empty;
 
     public int Completed => Volatile.Read(ref _completed);
 
@@ -33,40 +28,41 @@ internal sealed class StreamingUpstream : IAsyncDisposable
 
     public static async Task<StreamingUpstream> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var upstream = new StreamingUpstream(app);
-        app.Run(async context =>
-        {
-            context.Response.ContentType = "text/plain";
-            try
-            {
-                await context.Response.StartAsync(context.RequestAborted);
-                for (var i = 0; i < Chunks; i++)
-                {
-                    await context.Response.WriteAsync($"chunk {i}\n", context.RequestAborted);
-                    await context.Response.Body.FlushAsync(context.RequestAborted);
-                    if (i < Chunks - 1)
-                    {
-                        await Task.Delay(Interval, context.RequestAborted);
-                    }
-                }
-
-                Interlocked.Increment(ref upstream._completed);
-            }
-            catch (OperationCanceledException)
-            {
-                Interlocked.Increment(ref upstream._aborted);
-            }
-        });
-        await app.StartAsync();
+        var upstream = new StreamingUpstream();
+        (upstream._app, upstream.Url) = await Upstreams.StartKestrelAsync(app => app.Run(upstream.StreamAsync));
         return upstream;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    private async Task StreamAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/plain";
+        try
+        {
+            await context.Response.StartAsync(context.RequestAborted);
+            for (var i = 0; i < Chunks; i++)
+            {
+                await context.Response.WriteAsync($"chunk {i}\n", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                if (i < Chunks - 1)
+                {
+                    await Task.Delay(Interval, context.RequestAborted);
+                }
+            }
+
+            Interlocked.Increment(ref _completed);
+        }
+        catch (OperationCanceledException)
+        {
+            Interlocked.Increment(ref _aborted);
+        }
     }
 }
