@@ -38,6 +38,7 @@ internal sealed class RequestState
     private Outcome<AttemptResult>? _firstOutcome;
     private TimeSpan _remainingTotal;
     private CancellationTokenSource? _perTry;
+    private HashSet<object>? _itemsBeforeAffinity;
 
     public RequestState(
         ResilienceHandler handler,
@@ -402,6 +403,15 @@ internal sealed class RequestState
         // The held-back (or failed) attempt left only status and headers on the response; nothing reached the client.
         Context.Response.Clear();
         Context.Features.Set<IForwarderErrorFeature>(null);
+        if (_itemsBeforeAffinity is not null)
+        {
+            // The retry goes to another destination: its response must carry that destination's affinity key.
+            foreach (var key in Context.Items.Keys.Where(k => !_itemsBeforeAffinity.Contains(k)).ToList())
+            {
+                Context.Items.Remove(key);
+            }
+        }
+
         _retryAfter = null;
         if (BodyBuffered)
         {
@@ -411,7 +421,8 @@ internal sealed class RequestState
 
     /// <summary>
     /// Chooses the attempt's destination among those YARP considers healthy and whose breaker admits traffic:
-    /// untried ones first, never the previous one while another exists, then the cluster's load-balancing policy.
+    /// untried ones first, never the previous one while another exists, then session affinity (first attempt only)
+    /// and the cluster's load-balancing policy.
     /// </summary>
     private DestinationState? PickDestination()
     {
@@ -449,7 +460,25 @@ internal sealed class RequestState
             }
         }
 
-        return pool.Count == 1 ? pool[0] : _handler.PickDestination(Context, Cluster, pool);
+        if (pool.Count == 1)
+        {
+            return pool[0];
+        }
+
+        // The first attempt honors the request's session affinity when its destination is admitted; a retry goes
+        // elsewhere by design (another instance first), and affinity then follows the cluster's FailurePolicy.
+        if (_tried is null && Cluster.Model.Config.SessionAffinity?.Enabled == true)
+        {
+            // Session affinity keeps per-request state in HttpContext.Items (the key it found, so that the response
+            // is not re-affinitized); what an attempt added there is dropped before a retry (PrepareRetry).
+            _itemsBeforeAffinity ??= [.. Context.Items.Keys];
+            if (_handler.FindAffinitized(Context, Cluster, pool) is { } affine)
+            {
+                return affine;
+            }
+        }
+
+        return _handler.PickDestination(Context, Cluster, pool);
     }
 
     private List<DestinationState> Filter(IReadOnlyList<DestinationState> all, bool untriedOnly, DestinationState? skip)

@@ -10,6 +10,7 @@ using Polly;
 using Polly.Timeout;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
+using Yarp.ReverseProxy.SessionAffinity;
 
 namespace Ambassador.Policies.Proxy;
 
@@ -21,10 +22,12 @@ namespace Ambassador.Policies.Proxy;
 internal sealed partial class ResilienceHandler
 {
     private const string DefaultLoadBalancingPolicy = "PowerOfTwoChoices";
+    private const string DefaultAffinityPolicy = "HashCookie";
 
     private readonly PolicyProvider _policies;
     private readonly RetryBudgetRegistry _budgets;
     private readonly FrozenDictionary<string, ILoadBalancingPolicy> _loadBalancers;
+    private readonly FrozenDictionary<string, ISessionAffinityPolicy> _affinityPolicies;
     private readonly ILogger _logger;
 
     public ResilienceHandler(
@@ -33,6 +36,7 @@ internal sealed partial class ResilienceHandler
         DestinationBreakerRegistry breakers,
         ResilienceTelemetry telemetry,
         IEnumerable<ILoadBalancingPolicy> loadBalancers,
+        IEnumerable<ISessionAffinityPolicy> affinityPolicies,
         TimeProvider timeProvider,
         ILogger<ResilienceHandler> logger)
     {
@@ -43,6 +47,7 @@ internal sealed partial class ResilienceHandler
         TimeProvider = timeProvider;
         _logger = logger;
         _loadBalancers = loadBalancers.ToFrozenDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        _affinityPolicies = affinityPolicies.ToFrozenDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
     }
 
     public DestinationBreakerRegistry Breakers { get; }
@@ -126,6 +131,25 @@ internal sealed partial class ResilienceHandler
             context.RequestAborted = originalAborted;
             ResilienceContextPool.Shared.Return(resilienceContext);
         }
+    }
+
+    /// <summary>
+    /// The destination the request's affinity key (YARP session affinity) names among <paramref name="pool"/>, or null
+    /// when the cluster has no affinity, the request carries no valid key, or its destination is not in the pool.
+    /// YARP's session affinity step then sees that one destination and keeps the key, or applies the cluster's
+    /// <c>FailurePolicy</c> to another one (Redistribute: the response carries the new key).
+    /// </summary>
+    internal DestinationState? FindAffinitized(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> pool)
+    {
+        var config = cluster.Model.Config.SessionAffinity;
+        if (config?.Enabled != true
+            || !_affinityPolicies.TryGetValue(config.Policy ?? DefaultAffinityPolicy, out var policy))
+        {
+            return null;
+        }
+
+        var result = policy.FindAffinitizedDestinations(context, cluster, config, pool);
+        return result.Status == AffinityStatus.OK && result.Destinations is { Count: > 0 } found ? found[0] : null;
     }
 
     internal DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> pool)
