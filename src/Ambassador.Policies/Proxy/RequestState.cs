@@ -347,7 +347,9 @@ internal sealed class RequestState
         var error = Context.Features.Get<IForwarderErrorFeature>();
         if (error is null)
         {
-            return Outcome.FromResult(new AttemptResult(AttemptKind.Response, statusCode, false));
+            // No destination proxied: a step before the forwarder answered itself (session affinity's Return503Error).
+            // The upstream was never contacted, so it is neither its failure nor worth a retry.
+            return Outcome.FromResult(new AttemptResult(Feature.ProxiedDestination is null ? AttemptKind.OtherError : AttemptKind.Response, statusCode, false));
         }
 
         if (_clientAborted.IsCancellationRequested)
@@ -403,6 +405,7 @@ internal sealed class RequestState
         // The held-back (or failed) attempt left only status and headers on the response; nothing reached the client.
         Context.Response.Clear();
         Context.Features.Set<IForwarderErrorFeature>(null);
+        Feature.ProxiedDestination = null;
         if (_itemsBeforeAffinity is not null)
         {
             // The retry goes to another destination: its response must carry that destination's affinity key.

@@ -1,3 +1,4 @@
+using Ambassador.Policies;
 using System.Net;
 using System.Text.Json.Nodes;
 using Ambassador.FunctionalTests.Infrastructure;
@@ -69,6 +70,46 @@ public sealed class SessionAffinityTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Affinity_Return503Error_RefusedAttemptIsNotHeldAgainstTheOtherInstances()
+    {
+        // With Return503Error, YARP's affinity step refuses every instance but the affine one, answering 503 itself.
+        // Such an attempt never reached an upstream: it must not count against the breaker of the instance it was
+        // pointed at, or one failing affine instance would open every breaker of the cluster.
+        const string policy = """
+            { "Retry": { "BaseDelay": "00:00:00.001" },
+              "CircuitBreaker": { "MinimumThroughput": 2, "FailureRatio": 0.5, "BreakDuration": "00:01:00" } }
+            """;
+        await using var amb = await TestAmbassador.StartAsync(AffinityConfig(policy, failurePolicy: "Return503Error"));
+        var breakers = amb.GetRequiredService<IBreakerStateSource>();
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = amb.ProxyAddress };
+        var (first, cookie) = await SendAsync(client, null);
+        var affineIndex = int.Parse(first[1..], System.Globalization.CultureInfo.InvariantCulture);
+        _upstreams[affineIndex].Reset();
+        _upstreams[affineIndex].Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(503));
+        var before = _upstreams.Sum(u => u.LogEntries.Count());
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/item");
+            request.Headers.Add("Cookie", cookie);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        }
+
+        Assert.Equal(BreakerState.Open, breakers.GetState("c", $"d{affineIndex}"));
+        for (var i = 0; i < _upstreams.Length; i++)
+        {
+            if (i != affineIndex)
+            {
+                Assert.Empty(_upstreams[i].LogEntries);
+                Assert.Equal(BreakerState.Closed, breakers.GetState("c", $"d{i}"));
+            }
+        }
+
+        Assert.InRange(_upstreams.Sum(u => u.LogEntries.Count()) - before, 1, 6);
+    }
+
     private static async Task<(string Body, string? Cookie)> SendAsync(HttpClient client, string? cookie)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/item");
@@ -85,13 +126,16 @@ public sealed class SessionAffinityTests : IDisposable
         return (await response.Content.ReadAsStringAsync(), set);
     }
 
-    private string AffinityConfig()
+    private string AffinityConfig(
+        string policy = """{ "Retry": { "BaseDelay": "00:00:00.001" }, "CircuitBreaker": { "MinimumThroughput": 10000 } }""",
+        string failurePolicy = "Redistribute")
     {
-        var root = JsonNode.Parse(Config(_upstreams, """{ "Retry": { "BaseDelay": "00:00:00.001" }, "CircuitBreaker": { "MinimumThroughput": 10000 } }"""))!;
+        var root = JsonNode.Parse(Config(_upstreams, policy))!;
         root["ReverseProxy"]!["Clusters"]!["c"]!["SessionAffinity"] = new JsonObject
         {
             ["Enabled"] = true,
             ["AffinityKeyName"] = CookieName,
+            ["FailurePolicy"] = failurePolicy,
         };
         return root.ToJsonString();
     }
