@@ -268,23 +268,22 @@ internal sealed class RequestState
         }
 
         // The attempt's token: the client's and Total (Polly's timeout, through the context), plus PerTry when set.
-        var attemptToken = context.CancellationToken;
-        CancellationTokenSource? linked = null;
-        if (Policy.PerTry is { } perTry)
+        // PerTry is one timer-driven source that the outer token also cancels (one object, not a timer plus a link).
+        if (Policy.PerTry is not { } perTry)
         {
-            _perTry = new CancellationTokenSource(perTry, _handler.TimeProvider);
-            linked = CancellationTokenSource.CreateLinkedTokenSource(attemptToken, _perTry.Token);
-            attemptToken = linked.Token;
+            return await RunAttemptAsync(context, context.CancellationToken).ConfigureAwait(false);
         }
 
+        _perTry = new CancellationTokenSource(perTry, _handler.TimeProvider);
+        var outer = context.CancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _perTry);
         try
         {
-            return await RunAttemptAsync(context, attemptToken).ConfigureAwait(false);
+            return await RunAttemptAsync(context, _perTry.Token).ConfigureAwait(false);
         }
         finally
         {
-            linked?.Dispose();
-            _perTry?.Dispose();
+            await outer.DisposeAsync().ConfigureAwait(false);
+            _perTry.Dispose();
             _perTry = null;
         }
     }
