@@ -15,7 +15,7 @@ public static class InventoryApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        SampleDefaults.Apply(builder.Configuration);
+        SampleCommon.SampleDefaults.Apply(builder.Configuration, "http://127.0.0.1:5001");
         builder.Services.ConfigureHttpJsonOptions(
             options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, InventoryJsonContext.Default));
         builder.Services.AddProblemDetails();

@@ -18,7 +18,7 @@ public static class OrderApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        SampleDefaults.Apply(builder.Configuration);
+        SampleCommon.SampleDefaults.Apply(builder.Configuration, "http://127.0.0.1:8080");
         builder.Services.ConfigureHttpJsonOptions(
             options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, OrderJsonContext.Default));
         builder.Services.AddProblemDetails();
