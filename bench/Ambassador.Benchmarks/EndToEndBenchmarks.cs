@@ -66,41 +66,6 @@ public class EndToEndBenchmarks
     private static string Address(WebApplication app)
         => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-    private static async Task<WebApplication> StartProxyAsync(string upstreamUrl, bool withPolicies)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build();
-        builder.Services.AddReverseProxy().LoadFromMemory(
-            [new RouteConfig { RouteId = "r", ClusterId = "c", Match = new RouteMatch { Path = "{**catch-all}" } }],
-            [new ClusterConfig
-            {
-                ClusterId = "c",
-                Destinations = new Dictionary<string, DestinationConfig>
-                {
-                    ["d1"] = new() { Address = upstreamUrl + "/" },
-                    ["d2"] = new() { Address = upstreamUrl + "/" },
-                },
-            }]);
-        if (withPolicies)
-        {
-            builder.Services.AddAmbassadorPolicies(config);
-        }
-
-        var app = builder.Build();
-        app.MapReverseProxy(proxy =>
-        {
-            if (withPolicies)
-            {
-                proxy.UseAmbassadorResilience();
-            }
-
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-        });
-        await app.StartAsync();
-        return app;
-    }
+    private static Task<WebApplication> StartProxyAsync(string upstreamUrl, bool withPolicies)
+        => BenchProxy.StartAsync(upstreamUrl + "/", upstreamUrl + "/", withPolicies, new Dictionary<string, string?>());
 }

@@ -87,43 +87,12 @@ public class PolicyPipelineBenchmarks
 
     private static async Task<(WebApplication App, Endpoint Endpoint)> StartAsync(bool withPolicies)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Ambassador:Policies:default:Retry:MaxRetries"] = "2",
-        }).Build();
-        builder.Services.AddSingleton<IForwarderHttpClientFactory, InMemoryUpstreamFactory>();
-        builder.Services.AddReverseProxy().LoadFromMemory(
-            [new RouteConfig { RouteId = "r", ClusterId = "c", Match = new RouteMatch { Path = "{**catch-all}" } }],
-            [new ClusterConfig
-            {
-                ClusterId = "c",
-                Destinations = new Dictionary<string, DestinationConfig>
-                {
-                    ["d1"] = new() { Address = "http://10.0.0.1:8080/" },
-                    ["d2"] = new() { Address = "http://10.0.0.2:8080/" },
-                },
-            }]);
-        if (withPolicies)
-        {
-            builder.Services.AddAmbassadorPolicies(config);
-        }
-
-        var app = builder.Build();
-        app.MapReverseProxy(proxy =>
-        {
-            if (withPolicies)
-            {
-                proxy.UseAmbassadorResilience();
-            }
-
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-        });
-        await app.StartAsync();
+        var app = await BenchProxy.StartAsync(
+            "http://10.0.0.1:8080/",
+            "http://10.0.0.2:8080/",
+            withPolicies,
+            new Dictionary<string, string?> { ["Ambassador:Policies:default:Retry:MaxRetries"] = "2" },
+            services => services.AddSingleton<IForwarderHttpClientFactory, InMemoryUpstreamFactory>());
         var endpoint = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().Single();
         return (app, endpoint);
     }
