@@ -134,16 +134,15 @@ internal sealed partial class ResilienceHandler
     }
 
     /// <summary>
-    /// The destination the request's affinity key (YARP session affinity) names among <paramref name="pool"/>, or null
-    /// when the cluster has no affinity, the request carries no valid key, or its destination is not in the pool.
+    /// The destination the request's affinity key (YARP session affinity, enabled on the cluster) names among
+    /// <paramref name="pool"/>, or null when the request carries no valid key or its destination is not in the pool.
     /// YARP's session affinity step then sees that one destination and keeps the key, or applies the cluster's
     /// <c>FailurePolicy</c> to another one (Redistribute: the response carries the new key).
     /// </summary>
     internal DestinationState? FindAffinitized(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> pool)
     {
-        var config = cluster.Model.Config.SessionAffinity;
-        if (config?.Enabled != true
-            || !_affinityPolicies.TryGetValue(config.Policy ?? DefaultAffinityPolicy, out var policy))
+        var config = cluster.Model.Config.SessionAffinity!;
+        if (!_affinityPolicies.TryGetValue(config.Policy ?? DefaultAffinityPolicy, out var policy))
         {
             return null;
         }
