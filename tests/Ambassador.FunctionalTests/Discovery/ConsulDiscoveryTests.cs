@@ -86,13 +86,10 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task TwoPassingInstances_BothReceiveTrafficWithServiceHostHeader()
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        await using var b = await TestUpstream.StartAsync("b");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port), new StubInstance(b.Port));
-        await using var amb = await TestAmbassador.StartAsync(Settings(stub));
+        await using var registered = await RegisteredUpstreams.StartAsync("a", "b");
+        var (a, b, stub) = registered;
+        await using var amb = await registered.StartAmbassadorAsync(Settings(stub));
 
-        await Poll.UntilAsync(() => DestinationIds(amb).Length == 2, Deadline, "both instances are destinations");
         Assert.Equal(new[] { Id(a), Id(b) }.Order(StringComparer.Ordinal), DestinationIds(amb));
 
         var owners = new HashSet<string>();
@@ -118,12 +115,9 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task InstanceGoesCritical_LeavesRotationWithinOneSecond()
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        await using var b = await TestUpstream.StartAsync("b");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port), new StubInstance(b.Port));
-        await using var amb = await TestAmbassador.StartAsync(Settings(stub));
-        await Poll.UntilAsync(() => DestinationIds(amb).Length == 2, Deadline, "both instances are destinations");
+        await using var registered = await RegisteredUpstreams.StartAsync("a", "b");
+        var (a, b, stub) = registered;
+        await using var amb = await registered.StartAmbassadorAsync(Settings(stub));
         await WaitForHeldQueryAsync(stub);
         var idOfA = DestinationIds(amb).Single(id => id == Id(a));
         var stateOfA = amb.GetRequiredService<IProxyStateLookup>().TryGetCluster("inventory", out var cluster) ? cluster.Destinations[idOfA] : null;
@@ -179,10 +173,8 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task ConsulDown_TrafficContinuesToLastKnownInstancesAndProcessStaysHealthy()
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        await using var b = await TestUpstream.StartAsync("b");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port), new StubInstance(b.Port));
+        await using var registered = await RegisteredUpstreams.StartAsync("a", "b");
+        var (a, b, stub) = registered;
         var errors = new ConcurrentQueue<long>();
         using var meter = new MeterListener();
         meter.InstrumentPublished = (instrument, listener) =>
@@ -203,8 +195,7 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
             }
         });
         meter.Start();
-        await using var amb = await TestAmbassador.StartAsync(Settings(stub, cluster: "outage"));
-        await Poll.UntilAsync(() => DestinationIds(amb, "outage").Length == 2, Deadline, "both instances are destinations");
+        await using var amb = await registered.StartAmbassadorAsync(Settings(stub, cluster: "outage"), "outage");
         await WaitForHeldQueryAsync(stub);
 
         stub.Stop();
@@ -234,10 +225,8 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task Metrics_RefreshesAndDestinationsGauge_LabelledByCluster()
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        await using var b = await TestUpstream.StartAsync("b");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port), new StubInstance(b.Port));
+        await using var registered = await RegisteredUpstreams.StartAsync("a", "b");
+        var (a, _, stub) = registered;
         var refreshes = 0L;
         var gauge = new ConcurrentQueue<long>();
         using var meter = new MeterListener();
@@ -266,8 +255,7 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
             }
         });
         meter.Start();
-        await using var amb = await TestAmbassador.StartAsync(Settings(stub, cluster: "metrics"));
-        await Poll.UntilAsync(() => DestinationIds(amb, "metrics").Length == 2, Deadline, "both instances are destinations");
+        await using var amb = await registered.StartAmbassadorAsync(Settings(stub, cluster: "metrics"), "metrics");
 
         Assert.True(Interlocked.Read(ref refreshes) >= 1);
         meter.RecordObservableInstruments();
@@ -283,11 +271,9 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task Token_SentToConsul_NeverInLogsOrAdminOutput()
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port));
-        await using var amb = await TestAmbassador.StartAsync(Settings(stub));
-        await Poll.UntilAsync(() => DestinationIds(amb).Length == 1, Deadline, "the instance is a destination");
+        await using var registered = await RegisteredUpstreams.StartAsync("a");
+        var stub = registered.Stub;
+        await using var amb = await registered.StartAmbassadorAsync(Settings(stub));
         stub.Mode = StubMode.ServerError;
         stub.Wake();
         await Poll.UntilAsync(() => amb.Logs.Contains("is failing"), Deadline, "the failure is logged");
@@ -304,9 +290,8 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task DcFilterPassingAndBlockingParameters_Sent()
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port));
+        await using var registered = await RegisteredUpstreams.StartAsync("a");
+        var stub = registered.Stub;
         await using var amb = await TestAmbassador.StartAsync(Settings(stub));
         await WaitForHeldQueryAsync(stub);
 
@@ -327,9 +312,8 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task IndexGoesBackwards_ResetsAndReadsAfresh()
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port));
+        await using var registered = await RegisteredUpstreams.StartAsync("a");
+        var stub = registered.Stub;
         stub.ForceIndex(100);
         await using var amb = await TestAmbassador.StartAsync(Settings(stub));
         await WaitForHeldQueryAsync(stub);
@@ -346,12 +330,10 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task IndexZero_DoesNotSpin()
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port));
+        await using var registered = await RegisteredUpstreams.StartAsync("a");
+        var stub = registered.Stub;
         stub.Mode = StubMode.ZeroIndex;
-        await using var amb = await TestAmbassador.StartAsync(Settings(stub));
-        await Poll.UntilAsync(() => DestinationIds(amb).Length == 1, Deadline, "the instance is a destination");
+        await using var amb = await registered.StartAmbassadorAsync(Settings(stub));
 
         var start = stub.Requests.Count;
         var watch = Stopwatch.StartNew();
@@ -383,15 +365,12 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [InlineData(StubMode.Slow, "did not answer within")]
     public async Task BadAnswer_KeepsLastGoodSet_ThenRecovers(StubMode mode, string error)
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        await using var b = await TestUpstream.StartAsync("b");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port), new StubInstance(b.Port));
+        await using var registered = await RegisteredUpstreams.StartAsync("a", "b");
+        var (a, _, stub) = registered;
         var settings = Settings(stub);
         settings["Ambassador:Discovery:Consul:MaxResponseBytes"] = "1024";
         settings["Ambassador:Discovery:Consul:WaitTime"] = "00:00:01";
-        await using var amb = await TestAmbassador.StartAsync(settings);
-        await Poll.UntilAsync(() => DestinationIds(amb).Length == 2, Deadline, "both instances are destinations");
+        await using var amb = await registered.StartAmbassadorAsync(settings);
 
         stub.Mode = mode;
         stub.Wake();
@@ -459,13 +438,10 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task Reload_ConsulOptionsChanged_RestartsWatchKeepingDestinations()
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        await using var b = await TestUpstream.StartAsync("b");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port), new StubInstance(b.Port));
+        await using var registered = await RegisteredUpstreams.StartAsync("a", "b");
+        var (a, _, stub) = registered;
         var settings = Settings(stub);
-        await using var amb = await TestAmbassador.StartAsync(settings);
-        await Poll.UntilAsync(() => DestinationIds(amb).Length == 2, Deadline, "both instances are destinations");
+        await using var amb = await registered.StartAmbassadorAsync(settings);
         await WaitForHeldQueryAsync(stub);
         settings["Ambassador:Discovery:Consul:Filter"] = "Service.Tags contains \"canary\"";
         await amb.RewriteConfigAsync(TestAmbassador.ToJson(settings));
@@ -480,9 +456,8 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task Reload_ServiceNoLongerNamed_StopsItsWatch()
     {
-        await using var a = await TestUpstream.StartAsync("a");
-        using var stub = new ConsulStub();
-        stub.SetInstances(new StubInstance(a.Port));
+        await using var registered = await RegisteredUpstreams.StartAsync("a");
+        var (a, stub) = registered;
         var settings = Settings(stub);
         await using var amb = await TestAmbassador.StartAsync(settings);
         await WaitForHeldQueryAsync(stub);
@@ -508,6 +483,68 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
 
         Assert.Contains("Ambassador:Discovery:Consul:Address: must be an absolute http(s) URL such as http://127.0.0.1:8500, got 'consul:8500'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Ambassador:Discovery:Consul:WaitTime: must be greater than 00:00:00 and at most 00:10:00 (Consul's cap), got '-00:00:01'", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// One or two upstreams (e.g. "a", "b") and a fresh Consul stub registering each as a passing instance, in that
+    /// order. Declared before the ambassador, it is disposed after it: the stub first, then the upstreams in reverse.
+    /// </summary>
+    private sealed class RegisteredUpstreams : IAsyncDisposable
+    {
+        private readonly List<TestUpstream> _upstreams = [];
+
+        public ConsulStub Stub { get; private set; } = null!;
+
+        public static async Task<RegisteredUpstreams> StartAsync(params string[] names)
+        {
+            var registered = new RegisteredUpstreams();
+            try
+            {
+                foreach (var name in names)
+                {
+                    registered._upstreams.Add(await TestUpstream.StartAsync(name));
+                }
+
+                registered.Stub = new ConsulStub();
+                registered.Stub.SetInstances([.. registered._upstreams.Select(u => new StubInstance(u.Port))]);
+                return registered;
+            }
+            catch
+            {
+                await registered.DisposeAsync();
+                throw;
+            }
+        }
+
+        /// <summary>Starts Ambassador and waits until every registered instance is a destination of <paramref name="cluster"/>.</summary>
+        public async Task<TestAmbassador> StartAmbassadorAsync(Dictionary<string, string?> settings, string cluster = "inventory")
+        {
+            var amb = await TestAmbassador.StartAsync(settings);
+            try
+            {
+                var count = _upstreams.Count;
+                await Poll.UntilAsync(() => DestinationIds(amb, cluster).Length == count, Deadline, count == 1 ? "the instance is a destination" : "both instances are destinations");
+                return amb;
+            }
+            catch
+            {
+                await amb.DisposeAsync();
+                throw;
+            }
+        }
+
+        public void Deconstruct(out TestUpstream a, out ConsulStub stub) => (a, stub) = (_upstreams.Single(), Stub);
+
+        public void Deconstruct(out TestUpstream a, out TestUpstream b, out ConsulStub stub) => (a, b, stub) = (_upstreams[0], _upstreams[1], Stub);
+
+        public async ValueTask DisposeAsync()
+        {
+            Stub?.Dispose();
+            for (var i = _upstreams.Count - 1; i >= 0; i--)
+            {
+                await _upstreams[i].DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Records every host name the process starts resolving (System.Net.NameResolution telemetry).</summary>

@@ -20,12 +20,8 @@ public sealed class TracingTests
         await using var amb = await TestAmbassador.StartAsync(Config(route, cluster, upstream.Url!), CaptureSpans(spans));
         using var http = RawClient(amb.ProxyAddress);
 
-        var traceId = ActivityTraceId.CreateRandom();
-        var callerSpan = ActivitySpanId.CreateRandom();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/items?x=1");
-        request.Headers.Add("traceparent", Traceparent(traceId, callerSpan));
-        using var response = await http.SendAsync(request);
-        Assert.Equal(200, (int)response.StatusCode);
+        var (traceId, callerSpan, status) = await SendTracedAsync(http, "/api/items?x=1");
+        Assert.Equal(200, status);
 
         var (server, clients) = await WaitForTreeAsync(spans, traceId, callerSpan, expectedClients: 1);
 
@@ -52,14 +48,8 @@ public sealed class TracingTests
         await using var amb = await TestAmbassador.StartAsync(Config(UniqueId("prop"), UniqueId("cl"), upstream.Url!), CaptureSpans(spans));
         using var http = RawClient(amb.ProxyAddress);
 
-        var traceId = ActivityTraceId.CreateRandom();
-        var callerSpan = ActivitySpanId.CreateRandom();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/prop");
-        request.Headers.Add("traceparent", Traceparent(traceId, callerSpan));
-        request.Headers.Add("tracestate", "vendor=abc");
-        request.Headers.Add("baggage", "tenant=t1");
-        using var response = await http.SendAsync(request);
-        Assert.Equal(200, (int)response.StatusCode);
+        var (traceId, callerSpan, status) = await SendTracedAsync(http, "/api/prop", ("tracestate", "vendor=abc"), ("baggage", "tenant=t1"));
+        Assert.Equal(200, status);
 
         var (_, clients) = await WaitForTreeAsync(spans, traceId, callerSpan, expectedClients: 1);
         var client = Assert.Single(clients);
@@ -113,14 +103,8 @@ public sealed class TracingTests
         }
 
         // A proxied request afterwards: once its spans are exported, the admin requests' would have been too.
-        var proxyTrace = ActivityTraceId.CreateRandom();
-        var caller = ActivitySpanId.CreateRandom();
-        using (var proxied = new HttpRequestMessage(HttpMethod.Get, "/api/after"))
-        {
-            proxied.Headers.Add("traceparent", Traceparent(proxyTrace, caller));
-            using var response = await http.SendAsync(proxied);
-            Assert.Equal(200, (int)response.StatusCode);
-        }
+        var (proxyTrace, caller, status) = await SendTracedAsync(http, "/api/after");
+        Assert.Equal(200, status);
 
         await WaitForTreeAsync(spans, proxyTrace, caller, expectedClients: 1);
         Assert.Empty(spans.ForTrace(adminTrace));
@@ -150,14 +134,8 @@ public sealed class TracingTests
         Assert.EndsWith("-00", forwarded, StringComparison.Ordinal);
 
         // Sampled by the caller: parent-based sampling records it although the root ratio is 0.
-        var sampled = ActivityTraceId.CreateRandom();
-        var caller = ActivitySpanId.CreateRandom();
-        using (var request = new HttpRequestMessage(HttpMethod.Get, "/api/sampled"))
-        {
-            request.Headers.Add("traceparent", Traceparent(sampled, caller));
-            using var response = await http.SendAsync(request);
-            Assert.Equal(200, (int)response.StatusCode);
-        }
+        var (sampled, caller, status) = await SendTracedAsync(http, "/api/sampled");
+        Assert.Equal(200, status);
 
         await WaitForTreeAsync(spans, sampled, caller, expectedClients: 1);
         Assert.Empty(spans.ForTrace(unsampled));
@@ -196,12 +174,8 @@ public sealed class TracingTests
         await using var amb = await TestAmbassador.StartAsync(Config(UniqueId("err"), UniqueId("cl"), "http://127.0.0.1:1"), CaptureSpans(spans));
         using var http = RawClient(amb.ProxyAddress);
 
-        var traceId = ActivityTraceId.CreateRandom();
-        var caller = ActivitySpanId.CreateRandom();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/down");
-        request.Headers.Add("traceparent", Traceparent(traceId, caller));
-        using var response = await http.SendAsync(request);
-        Assert.Equal(502, (int)response.StatusCode);
+        var (traceId, caller, status) = await SendTracedAsync(http, "/api/down");
+        Assert.Equal(502, status);
 
         // One client span per attempt (more than one once a retry policy applies), each an error.
         var (server, clients) = await WaitForTreeAsync(spans, traceId, caller, expectedClients: 1, exact: false);
@@ -238,14 +212,12 @@ public sealed class TracingTests
         }
 
         // A proxied request afterwards proves the exporter ran; neither background call produced a client span.
-        var traceId = ActivityTraceId.CreateRandom();
-        var caller = ActivitySpanId.CreateRandom();
-        using (var proxied = new HttpRequestMessage(HttpMethod.Get, "/api/after"))
+        ActivityTraceId traceId;
+        ActivitySpanId caller;
+        using (var http = RawClient(amb.ProxyAddress))
         {
-            proxied.Headers.Add("traceparent", Traceparent(traceId, caller));
-            using var http = RawClient(amb.ProxyAddress);
-            using var response = await http.SendAsync(proxied);
-            Assert.Equal(200, (int)response.StatusCode);
+            (traceId, caller, var status) = await SendTracedAsync(http, "/api/after");
+            Assert.Equal(200, status);
         }
 
         await WaitForTreeAsync(spans, traceId, caller, expectedClients: 1);
@@ -281,12 +253,8 @@ public sealed class TracingTests
         var retried = 0;
         for (var i = 0; i < 4; i++)
         {
-            var traceId = ActivityTraceId.CreateRandom();
-            var caller = ActivitySpanId.CreateRandom();
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/retry");
-            request.Headers.Add("traceparent", Traceparent(traceId, caller));
-            using var response = await http.SendAsync(request);
-            Assert.Equal(200, (int)response.StatusCode);
+            var (traceId, caller, status) = await SendTracedAsync(http, "/api/retry");
+            Assert.Equal(200, status);
 
             Activity? server = null;
             await Poll.UntilAsync(() => (server = spans.ForTrace(traceId).SingleOrDefault(a => a.Kind == ActivityKind.Server && a.ParentSpanId == caller)) is not null,
@@ -312,6 +280,26 @@ public sealed class TracingTests
         }
 
         Assert.True(retried > 0, "at least one request started on the failing destination and was retried");
+    }
+
+    /// <summary>
+    /// Sends GET <paramref name="path"/> as the span of a caller in a fresh sampled trace (a <c>traceparent</c>, then
+    /// <paramref name="headers"/>), and returns that trace, the caller's span and the status of the answer.
+    /// </summary>
+    private static async Task<(ActivityTraceId TraceId, ActivitySpanId Caller, int Status)> SendTracedAsync(
+        HttpClient http, string path, params (string Name, string Value)[] headers)
+    {
+        var traceId = ActivityTraceId.CreateRandom();
+        var caller = ActivitySpanId.CreateRandom();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("traceparent", Traceparent(traceId, caller));
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        using var response = await http.SendAsync(request);
+        return (traceId, caller, (int)response.StatusCode);
     }
 
     /// <summary>Waits for the server span whose parent is the caller's span, and its <paramref name="expectedClients"/> client children.</summary>
