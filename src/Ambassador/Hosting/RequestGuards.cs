@@ -14,8 +14,7 @@ internal static class RequestGuards
         {
             // Keep-alive after an ambiguous request is unsafe: the next request's boundary is unknown.
             context.Response.Headers.Connection = "close";
-            return ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
-                "The request carries both Content-Length and Transfer-Encoding; it was not forwarded.");
+            return ProxyErrorsMiddleware.WriteAsync(context, Policies.Proxy.ProxyFailure.AmbiguousFraming);
         }
 
         return next(context);
