@@ -28,6 +28,8 @@ public static partial class AmbassadorHost
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        // Any level on this category makes ASP.NET Core create an Activity per request (for log scopes), traced or not.
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
         ["Logging:LogLevel:Yarp"] = "Warning",
         ["Logging:Console:FormatterName"] = "simple",
         ["Logging:Console:FormatterOptions:SingleLine"] = "true",
