@@ -222,12 +222,13 @@ public static partial class AmbassadorHost
         {
             var registry = kestrel.ApplicationServices.GetRequiredService<ListenerRegistry>();
             kestrel.AddServerHeader = false;
-            var h2c = new H2cPriorKnowledge(registry);
+            var h2c = new H2cPriorKnowledge(registry, kestrel);
             Listen(kestrel, proxy, options =>
             {
                 // HTTP/1.1, plus HTTP/2 with prior knowledge spliced to the internal h2c listener (gRPC over h2c).
                 options.Protocols = HttpProtocols.Http1;
                 options.Use(h2c.Middleware);
+                options.Use(RequestFramingScanner.Middleware);
                 registry.Add(ListenerNames.Proxy, options);
             });
             kestrel.Listen(System.Net.IPAddress.Loopback, 0, options =>
@@ -241,6 +242,7 @@ public static partial class AmbassadorHost
                 Listen(kestrel, proxyTls, options =>
                 {
                     Tls.InboundTlsHandshake.ConfigureListener(options);
+                    options.Use(RequestFramingScanner.Middleware);
                     registry.Add(ListenerNames.ProxyTls, options);
                 });
             }
