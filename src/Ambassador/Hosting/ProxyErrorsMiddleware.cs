@@ -20,6 +20,7 @@ internal static class ProxyErrorsMiddleware
         }
 
         await next(context).ConfigureAwait(false);
+        Logging.UpstreamFailureLog.OnRequestEnded(context, proxy.Route.Config.RouteId, proxy.Cluster.Config.ClusterId); // hardening: one throttled line per failure kind
 
         if (context.Response.HasStarted || context.Response.Headers.ContainsKey(ProxyProblem.ErrorHeader))
         {
@@ -75,5 +76,9 @@ internal static class ProxyErrorsMiddleware
 
         var failed = context.Features.Get<IForwarderErrorFeature>() is not null || context.Response.StatusCode >= 500;
         stats.RecordAttempt(proxy.Cluster.Config.ClusterId, destination.DestinationId, failed);
+        if (failed)
+        {
+            Logging.UpstreamFailureLog.OnAttemptEnded(context, proxy.Cluster.Config.ClusterId, destination); // hardening: throttled, replaces YARP's per-attempt warning
+        }
     }
 }
