@@ -15,6 +15,15 @@ public enum ProxyFailure
     /// <summary>The request's framing is ambiguous (400 <c>bad-request</c>).</summary>
     AmbiguousFraming,
 
+    /// <summary>The request's Content-Length is not <c>1*DIGIT</c> (400 <c>bad-request</c>).</summary>
+    InvalidContentLength,
+
+    /// <summary>A line of the request head ends with LF alone (400 <c>bad-request</c>).</summary>
+    BareLineFeed,
+
+    /// <summary>An HTTP/1.0 request carries Transfer-Encoding (400 <c>bad-request</c>).</summary>
+    TransferEncodingInHttp10,
+
     /// <summary>The request body could not be read (400 <c>bad-request</c>).</summary>
     BadRequestBody,
 

@@ -31,6 +31,7 @@ public static partial class AmbassadorHost
         // Any level on this category makes ASP.NET Core create an Activity per request (for log scopes), traced or not.
         ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
         ["Logging:LogLevel:Yarp"] = "Warning",
+        ["Logging:LogLevel:Yarp.ReverseProxy.Forwarder.HttpForwarder"] = "Error", // a warning with stack trace per failed attempt; UpstreamFailureLog says it once
         ["Logging:Console:FormatterName"] = "simple",
         ["Logging:Console:FormatterOptions:SingleLine"] = "true",
         ["Logging:Console:FormatterOptions:TimestampFormat"] = "yyyy-MM-ddTHH:mm:ss.fffZ ",
@@ -130,6 +131,7 @@ public static partial class AmbassadorHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ListenerRegistry>();
         services.AddSingleton<DestinationStatsRegistry>();
+        services.AddSingleton<Logging.UpstreamFailureLog>();
         services.Configure<ListenerOptions>(validated.GetSection(ListenerOptions.SectionName));
         services.Configure<LifecycleOptions>(validated.GetSection(LifecycleOptions.SectionName));
         services.AddSingleton<ConfigValidator>();
@@ -224,12 +226,13 @@ public static partial class AmbassadorHost
         {
             var registry = kestrel.ApplicationServices.GetRequiredService<ListenerRegistry>();
             kestrel.AddServerHeader = false;
-            var h2c = new H2cPriorKnowledge(registry);
+            var h2c = new H2cPriorKnowledge(registry, kestrel);
             Listen(kestrel, proxy, options =>
             {
                 // HTTP/1.1, plus HTTP/2 with prior knowledge spliced to the internal h2c listener (gRPC over h2c).
                 options.Protocols = HttpProtocols.Http1;
                 options.Use(h2c.Middleware);
+                options.Use(RequestFramingScanner.Middleware);
                 registry.Add(ListenerNames.Proxy, options);
             });
             kestrel.Listen(System.Net.IPAddress.Loopback, 0, options =>
@@ -243,6 +246,7 @@ public static partial class AmbassadorHost
                 Listen(kestrel, proxyTls, options =>
                 {
                     Tls.InboundTlsHandshake.ConfigureListener(options);
+                    options.Use(RequestFramingScanner.Middleware);
                     registry.Add(ListenerNames.ProxyTls, options);
                 });
             }

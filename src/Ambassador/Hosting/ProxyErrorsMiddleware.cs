@@ -32,6 +32,12 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
                 $"No route matches {context.Request.Method} {context.Request.Path}."),
             ProxyFailure.AmbiguousFraming => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
                 "The request carries both Content-Length and Transfer-Encoding; it was not forwarded."),
+            ProxyFailure.InvalidContentLength => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
+                "The request's Content-Length is not a single decimal number; it was not forwarded."),
+            ProxyFailure.BareLineFeed => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
+                "A line of the request head ends with LF without CR; it was not forwarded."),
+            ProxyFailure.TransferEncodingInHttp10 => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
+                "An HTTP/1.0 request carries Transfer-Encoding; it was not forwarded."),
             ProxyFailure.BadRequestBody => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
                 $"The request body could not be read (route '{route}')."),
             ProxyFailure.BodyTooLarge => ProxyProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ProxyProblem.BodyTooLarge,
@@ -64,6 +70,8 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
     private async Task InvokeNextAsync(HttpContext context)
     {
         await next(context).ConfigureAwait(false);
+        var proxy = context.GetReverseProxyFeature();
+        Logging.UpstreamFailureLog.OnRequestEnded(context, proxy.Route.Config.RouteId, proxy.Cluster.Config.ClusterId);
         if (context.Response.HasStarted)
         {
             return;
