@@ -83,7 +83,7 @@ public sealed class GrpcErrorTests
 
         var error = await CallAsync(amb, new EchoRequest { Hang = true });
 
-        AssertAmbassadorError(error, StatusCode.DeadlineExceeded, "upstream-timeout", "Cluster 'echo' (route 'grpc') did not answer within the policy's timeout.");
+        AssertAmbassadorError(error, StatusCode.DeadlineExceeded, "upstream-timeout", "Cluster 'echo' (route 'grpc') did not answer in time.");
         await Poll.UntilAsync(() => upstream.State.Cancelled == 1, TimeSpan.FromSeconds(10), "the service saw the timed-out call cancelled");
     }
 
