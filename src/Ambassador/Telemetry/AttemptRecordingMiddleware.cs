@@ -22,5 +22,10 @@ internal sealed class AttemptRecordingMiddleware(RequestDelegate next, Destinati
 
         var failed = context.Features.Get<IForwarderErrorFeature>() is not null || context.Response.StatusCode >= 500;
         stats.RecordAttempt(proxy.Cluster.Config.ClusterId, destination.DestinationId, failed);
+        if (failed)
+        {
+            // One throttled line per destination and failure kind, instead of YARP's per-attempt warning.
+            Logging.UpstreamFailureLog.OnAttemptEnded(context, proxy.Cluster.Config.ClusterId, destination);
+        }
     }
 }
