@@ -41,6 +41,9 @@ public enum ProxyFailure
 
     /// <summary>Connect or reset failure after the last attempt (502 <c>upstream-unavailable</c>).</summary>
     UpstreamUnavailable,
+
+    /// <summary>A gRPC call's <c>grpc-timeout</c> is malformed (400 <c>bad-request</c>, gRPC INTERNAL).</summary>
+    InvalidGrpcTimeout,
 }
 
 /// <summary>

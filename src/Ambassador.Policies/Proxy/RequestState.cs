@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using Ambassador.Policies.Budget;
 using Ambassador.Policies.CircuitBreaker;
+using Ambassador.Policies.Grpc;
 using Ambassador.Policies.Retry;
 using Ambassador.Policies.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -38,6 +39,7 @@ internal sealed class RequestState
     private bool _committed;
     private RetryConditions _committedReason;
     private TimeSpan? _retryAfter;
+    private GrpcCall _grpc;
 
     public RequestState(DestinationBreakerRegistry breakers, DestinationPicker picker, ResilienceTelemetry telemetry, TimeProvider time)
     {
@@ -77,8 +79,9 @@ internal sealed class RequestState
 
     /// <summary>Binds this (pooled) object to a request and starts its clock.</summary>
     public void Start(HttpContext context, RequestDelegate next, IReverseProxyFeature feature, ClusterState cluster, ResolvedPolicy policy,
-        RetryBudget budget, bool retryable, bool bodyBuffered, long startTimestamp)
+        RetryBudget budget, bool retryable, bool bodyBuffered, long startTimestamp, GrpcCall grpc = default)
     {
+        _grpc = grpc;
         Context = context;
         _next = next;
         Feature = feature;
@@ -90,7 +93,7 @@ internal sealed class RequestState
         Activity = Activity.Current;
         _available = feature.AvailableDestinations;
         _clientAborted = context.RequestAborted;
-        Deadline.Start(startTimestamp, policy.Total, policy.PerTry, _clientAborted);
+        Deadline.Start(startTimestamp, grpc.IsGrpc ? grpc.Total : policy.Total, policy.PerTry, _clientAborted);
     }
 
     /// <summary>Unbinds from the request; false when this object cannot be reused (a deadline fired).</summary>
@@ -112,6 +115,7 @@ internal sealed class RequestState
         _committed = false;
         _committedReason = RetryConditions.None;
         _retryAfter = null;
+        _grpc = default;
         return Deadline.TryReset();
     }
 
@@ -234,6 +238,11 @@ internal sealed class RequestState
         }
 
         var condition = RetryConditionsParser.ForStatus((int)response.StatusCode);
+        if (condition == RetryConditions.None && _grpc.IsGrpc)
+        {
+            condition = GrpcRetryConditions.ForResponse(response);
+        }
+
         if (condition == RetryConditions.None || (Policy.RetryOn & condition) == 0)
         {
             return false;
@@ -271,6 +280,7 @@ internal sealed class RequestState
             || Context.Response.HasStarted
             || _clientAborted.IsCancellationRequested
             || Deadline.TotalFired
+            || _grpc.Body is { CanReplay: false }
             || !AnyDestinationAdmitted())
         {
             // With every breaker open a retry could only answer circuit-open; the app is better served by this response.
@@ -295,6 +305,12 @@ internal sealed class RequestState
         // the attempt's token (client, Total, PerTry). Set and restored here, around the one call that reads it.
         var clientAborted = Context.RequestAborted;
         Context.RequestAborted = Deadline.AttemptToken;
+        if (_grpc.IsGrpc)
+        {
+            // The upstream learns what is left of the call's bound (its own deadline or Total), as gRPC servers expect.
+            Context.Request.Headers[GrpcProtocol.TimeoutHeader] = GrpcTimeout.Format(Deadline.Remaining);
+        }
+
         try
         {
             await _next(Context).ConfigureAwait(false);
@@ -370,6 +386,8 @@ internal sealed class RequestState
         {
             Context.Request.Body.Position = 0;
         }
+
+        _grpc.Body?.Rewind();
     }
 
     /// <summary>

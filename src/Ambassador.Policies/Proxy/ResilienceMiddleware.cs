@@ -1,4 +1,5 @@
 using Ambassador.Policies.Budget;
+using Ambassador.Policies.Grpc;
 using Ambassador.Policies.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.ObjectPool;
@@ -65,21 +66,42 @@ internal sealed class ResilienceMiddleware
             request.Headers.Remove(PolicyConstants.RetryOptOutHeader);
         }
 
+        // A gRPC call's own deadline bounds it like Total (the smaller wins); a malformed one is refused unsent.
+        var grpc = GrpcProtocol.IsGrpcRequest(request);
+        var total = policy.Total;
+        if (grpc && !GrpcDeadline.TryBound(request, ref total))
+        {
+            Fail(context, ProxyFailure.InvalidGrpcTimeout);
+            return;
+        }
+
         var start = _time.GetTimestamp();
         var budget = _budgets.Get(cluster.ClusterId);
         budget.RecordRequest(start);
 
+        var grpcRetries = grpc && (policy.RetryOn & GrpcRetryConditions.All) != 0;
         var retryable = policy.Retrying is not null
             && !optOut
-            && (policy.RetryNonIdempotent || RequestReplay.IsIdempotent(request.Method));
+            && (policy.RetryNonIdempotent || grpcRetries || RequestReplay.IsIdempotent(request.Method));
         var bodyBuffered = false;
+        ReplayableRequestBody? streamedBody = null;
         if (retryable)
         {
-            retryable = RequestReplay.PrepareBodyForReplay(context, policy.MaxBufferedBodyBytes, out bodyBuffered);
+            if (grpcRetries && request.ContentLength is null)
+            {
+                // gRPC bodies have no Content-Length: kept as they stream, retryable while they fit.
+                streamedBody = new ReplayableRequestBody(request.Body, policy.MaxBufferedBodyBytes);
+                request.Body = streamedBody;
+            }
+            else
+            {
+                retryable = RequestReplay.PrepareBodyForReplay(context, policy.MaxBufferedBodyBytes, out bodyBuffered);
+            }
         }
 
         var state = _states.Get();
-        state.Start(context, _next, feature, cluster, policy, budget, retryable, bodyBuffered, start);
+        state.Start(context, _next, feature, cluster, policy, budget, retryable, bodyBuffered, start,
+            new GrpcCall(grpc, total, streamedBody));
 
         // The operation key names the cluster for Polly's callbacks (retry telemetry); the breakers' transition events
         // find the request's activity through the context (their API).

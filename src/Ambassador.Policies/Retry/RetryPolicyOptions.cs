@@ -24,8 +24,10 @@ public sealed class RetryPolicyOptions
 
     /// <summary>
     /// Comma-separated conditions that trigger a retry: <c>connect-failure</c>, <c>reset</c>, <c>per-try-timeout</c>,
-    /// <c>502</c>, <c>503</c>, <c>504</c>, <c>429</c> (or <c>gateway-error</c> for 502,503,504).
-    /// Default: all of them.
+    /// <c>502</c>, <c>503</c>, <c>504</c>, <c>429</c> (or <c>gateway-error</c> for 502,503,504), and for gRPC calls the
+    /// status of a trailers-only answer: <c>grpc-unavailable</c>, <c>grpc-resource-exhausted</c>, <c>grpc-cancelled</c>,
+    /// <c>grpc-deadline-exceeded</c>, <c>grpc-internal</c>. Naming a gRPC condition lets gRPC calls (POSTs) be retried
+    /// without <see cref="RetryNonIdempotent"/>. Default: every HTTP condition, no gRPC one.
     /// </summary>
     [Required(ErrorMessage = "must not be empty")]
     public string RetryOn { get; set; } = RetryConstants.DefaultRetryOn;
@@ -35,7 +37,8 @@ public sealed class RetryPolicyOptions
 
     /// <summary>
     /// Largest request body (by its Content-Length) buffered so it can be replayed; larger or chunked bodies are
-    /// sent once and never retried. Default 65536 (64 KiB), between 0 and 16 MiB.
+    /// sent once and never retried. A gRPC call's body (of unknown length) is kept as it streams, up to this size; one
+    /// that outgrows it is not retried. Default 65536 (64 KiB), between 0 and 16 MiB.
     /// </summary>
     [Range(0, RetryConstants.MaxMaxBufferedBodyBytes, ErrorMessage = "must be between {1} and {2}")]
     public int MaxBufferedBodyBytes { get; set; } = RetryConstants.DefaultMaxBufferedBodyBytes;

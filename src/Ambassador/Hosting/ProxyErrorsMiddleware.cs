@@ -50,6 +50,8 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
                 $"Cluster '{cluster}' (route '{route}') did not answer in time."),
             ProxyFailure.UpstreamUnavailable => ProxyProblem.WriteAsync(context, StatusCodes.Status502BadGateway, ProxyProblem.UpstreamUnavailable,
                 $"Cluster '{cluster}' (route '{route}'): the upstream could not be reached or failed ({context.Features.Get<IForwarderErrorFeature>()?.Error})."),
+            ProxyFailure.InvalidGrpcTimeout => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
+                "The request's grpc-timeout is not a gRPC timeout (1 to 8 digits and a unit H, M, S, m, u or n, e.g. 500m); it was not forwarded."),
             _ => Task.CompletedTask,
         };
     }

@@ -81,12 +81,13 @@ internal sealed class RequestTelemetryMiddleware(
         var proxy = context.Features.Get<IReverseProxyFeature>();
         var route = proxy?.Route.Config.RouteId;
         var cluster = proxy?.Cluster?.Config.ClusterId ?? proxy?.Route.Cluster?.ClusterId;
+        var grpcStatus = GrpcTelemetry.StatusOf(context, out var grpc);
 
         // Requests no route matched are not counted here (no bounded label to give them); ASP.NET Core's
         // http.server.request.duration still counts them.
         if (route is not null && metrics.Enabled)
         {
-            metrics.Record(route, cluster ?? string.Empty, status, elapsed);
+            metrics.Record(route, cluster ?? string.Empty, status, elapsed, grpc ? GrpcTelemetry.Label(grpcStatus) : null);
         }
 
         if (recorded && route is not null)
@@ -101,6 +102,11 @@ internal sealed class RequestTelemetryMiddleware(
             if (context.Response.Headers.TryGetValue(ProxyProblem.ErrorHeader, out var reason))
             {
                 activity.SetTag(TelemetryConstants.ErrorReasonAttribute, reason.ToString());
+            }
+
+            if (grpc)
+            {
+                GrpcTelemetry.TagSpan(activity, context.Request, grpcStatus);
             }
         }
 
@@ -122,7 +128,8 @@ internal sealed class RequestTelemetryMiddleware(
                 status,
                 elapsed,
                 logged.Attempts,
-                error));
+                error,
+                grpcStatus));
         }
     }
 }

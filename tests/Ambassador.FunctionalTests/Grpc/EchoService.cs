@@ -99,12 +99,16 @@ internal sealed class EchoService(EchoState state) : Echo.EchoBase
         }
     }
 
+    /// <summary>The grpc-timeout header as received (Grpc.AspNetCore keeps reserved headers out of RequestHeaders).</summary>
+    internal static string GrpcTimeoutOf(ServerCallContext context) =>
+        context.GetHttpContext().Request.Headers["grpc-timeout"].ToString();
+
     private EchoReply Reply(string text, int index, long payloadBytes, ServerCallContext context) => new()
     {
         Text = text,
         Index = index,
         Instance = state.Instance,
         PayloadBytes = payloadBytes,
-        GrpcTimeout = context.RequestHeaders.GetValue("grpc-timeout") ?? string.Empty,
+        GrpcTimeout = GrpcTimeoutOf(context),
     };
 }

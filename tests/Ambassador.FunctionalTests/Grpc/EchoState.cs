@@ -32,7 +32,7 @@ public sealed class EchoState(string instance)
     internal void OnCall(ServerCallContext context)
     {
         Interlocked.Increment(ref _calls);
-        LastGrpcTimeout = context.RequestHeaders.GetValue("grpc-timeout") ?? string.Empty;
+        LastGrpcTimeout = EchoService.GrpcTimeoutOf(context);
     }
 
     internal async Task HangAsync(ServerCallContext context)
