@@ -130,6 +130,7 @@ public static partial class AmbassadorHost
         services.AddSingleton<ListenerRegistry>();
         services.AddSingleton<DestinationStatsRegistry>();
         services.AddSingleton<Logging.UpstreamFailureLog>();
+        ConnectionLimits.AddServices(services); // hardening: Ambassador:Limits
         services.Configure<ListenerOptions>(validated.GetSection(ListenerOptions.SectionName));
         services.Configure<LifecycleOptions>(validated.GetSection(LifecycleOptions.SectionName));
         services.AddSingleton<ConfigValidator>();
@@ -151,7 +152,7 @@ public static partial class AmbassadorHost
 
         var app = builder.Build();
         app.UseAmbassadorTelemetry(); // telemetry: request metrics, span tags, access log (outermost, proxy listeners only)
-        app.Use(RequestGuards.RejectAmbiguousFramingAsync);
+        app.Use(RequestGuards.RejectAmbiguousFramingAsync); // request guards
         app.UseRouting();
         app.MapAmbassadorAdmin()
             .MapAmbassadorMetrics(); // telemetry: Prometheus /metrics, admin listener only
@@ -175,20 +176,21 @@ public static partial class AmbassadorHost
         builder.Services.AddAmbassadorResilience(config);
     }
 
-    /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>
+    /// <summary>
+    /// The proxy pipeline, in order (request telemetry and request guards run before routing, in <see cref="Build"/>).
+    /// </summary>
     public static void MapProxy(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        // The (context, RequestDelegate) overloads of Use allocate nothing per request; the Func<Task> ones do.
-        var stats = app.Services.GetRequiredService<DestinationStatsRegistry>();
         app.MapReverseProxy(proxy =>
         {
-            proxy.Use(ProxyErrorsMiddleware.HandleErrorsAsync);
-            proxy.UseAmbassadorResilience();
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-            proxy.Use((context, next) => ProxyErrorsMiddleware.RecordAttemptAsync(context, next, stats));
+            proxy.UseAmbassadorErrors();        // error mapping: every problem answer for a routed request (Hosting/ProxyErrorsMiddleware)
+                                                // limits: none yet
+            proxy.UseAmbassadorResilience();    // policy: the attempt loop (Ambassador.Policies/Proxy/ResilienceMiddleware)
+            proxy.UseSessionAffinity();         // YARP, per attempt
+            proxy.UseLoadBalancing();           // YARP, per attempt (sees the one destination the policy picked)
+            proxy.UsePassiveHealthChecks();     // YARP, per attempt
+            proxy.UseAttemptRecording();        // per-attempt recording (Telemetry/AttemptRecordingMiddleware); then YARP's forwarder
         });
     }
 
@@ -224,10 +226,12 @@ public static partial class AmbassadorHost
             var registry = kestrel.ApplicationServices.GetRequiredService<ListenerRegistry>();
             kestrel.AddServerHeader = false;
             var h2c = new H2cPriorKnowledge(registry, kestrel);
+            var limits = ConnectionLimits.Apply(kestrel, gate.Live); // hardening: connection limit and buffer sizes
             Listen(kestrel, proxy, options =>
             {
                 // HTTP/1.1, plus HTTP/2 with prior knowledge spliced to the internal h2c listener (gRPC over h2c).
                 options.Protocols = HttpProtocols.Http1;
+                options.Use(limits.Middleware);
                 options.Use(h2c.Middleware);
                 options.Use(RequestFramingScanner.Middleware);
                 registry.Add(ListenerNames.Proxy, options);
@@ -242,6 +246,7 @@ public static partial class AmbassadorHost
                 // TLS (issue 5): same proxy routes as :3000, HTTP/1.1 + HTTP/2 by ALPN, certificate from the reloading store.
                 Listen(kestrel, proxyTls, options =>
                 {
+                    options.Use(limits.Middleware);
                     Tls.InboundTlsHandshake.ConfigureListener(options);
                     options.Use(RequestFramingScanner.Middleware);
                     registry.Add(ListenerNames.ProxyTls, options);
@@ -277,8 +282,7 @@ public static partial class AmbassadorHost
             return Task.CompletedTask;
         }
 
-        return ProxyProblem.WriteAsync(context, StatusCodes.Status404NotFound, ProxyProblem.NoRoute,
-            $"No route matches {context.Request.Method} {context.Request.Path}.");
+        return ProxyErrorsMiddleware.WriteAsync(context, Policies.Proxy.ProxyFailure.NoRoute);
     }
 
     private static (string[] AspNetArgs, List<string> ConfigPaths) SplitArgs(string[] args)

@@ -1,3 +1,4 @@
+using Ambassador.Policies.Proxy;
 using Microsoft.Net.Http.Headers;
 
 namespace Ambassador.Hosting;
@@ -18,7 +19,7 @@ internal static class RequestGuards
         var headers = context.Request.Headers;
         if (headers.ContainsKey(HeaderNames.TransferEncoding) && (headers.ContainsKey(HeaderNames.ContentLength) || headers.ContainsKey("X-Content-Length")))
         {
-            return RejectAsync(context, "The request carries both Content-Length and Transfer-Encoding; it was not forwarded.");
+            return RejectAsync(context, ProxyFailure.AmbiguousFraming);
         }
 
         // Kestrel parses Content-Length with a number parser that takes a sign ("+5", "-0") and keeps only the
@@ -27,13 +28,13 @@ internal static class RequestGuards
         {
             if (scanner.InvalidContentLength)
             {
-                return RejectAsync(context, "The request's Content-Length is not a single decimal number; it was not forwarded.");
+                return RejectAsync(context, ProxyFailure.InvalidContentLength);
             }
 
             if (scanner.BareLineFeed)
             {
                 // RFC 9112 §2.2 lets a recipient accept a bare LF; a hop that does not would read other header lines.
-                return RejectAsync(context, "A line of the request head ends with LF without CR; it was not forwarded.");
+                return RejectAsync(context, ProxyFailure.BareLineFeed);
             }
 
             if (headers.ContainsKey(HeaderNames.Upgrade))
@@ -45,7 +46,7 @@ internal static class RequestGuards
         if (headers.ContainsKey(HeaderNames.TransferEncoding) && HttpProtocol.IsHttp10(context.Request.Protocol))
         {
             // RFC 9112 §6.1: HTTP/1.0 has no transfer codings, so the framing is faulty.
-            return RejectAsync(context, "An HTTP/1.0 request carries Transfer-Encoding; it was not forwarded.");
+            return RejectAsync(context, ProxyFailure.TransferEncodingInHttp10);
         }
 
         return next(context);
@@ -63,7 +64,7 @@ internal static class RequestGuards
             return Task.CompletedTask;
         }, (context.Response, scanner));
 
-    private static Task RejectAsync(HttpContext context, string detail)
+    private static Task RejectAsync(HttpContext context, ProxyFailure failure)
     {
         // Keep-alive after an ambiguous request is unsafe: the next request's boundary is unknown. Set when the
         // response starts, because writing the problem clears the headers set before it.
@@ -72,6 +73,6 @@ internal static class RequestGuards
             ((HttpResponse)state).Headers.Connection = "close";
             return Task.CompletedTask;
         }, context.Response);
-        return ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest, detail);
+        return ProxyErrorsMiddleware.WriteAsync(context, failure);
     }
 }
