@@ -31,6 +31,7 @@ public static class PoliciesServiceCollectionExtensions
 
         // Binds only the Policies child of the Ambassador section (source-generated binder: AOT safe).
         services.Configure<PolicyCatalogOptions>(configuration.GetSection("Ambassador"));
+        services.AddAmbassadorOptions(PolicyOptionTable.Section);
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PolicyProvider>();

@@ -1,6 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-using System.ComponentModel.DataAnnotations;
-
 namespace Ambassador.Policies.CircuitBreaker;
 
 /// <summary>
@@ -10,21 +7,15 @@ namespace Ambassador.Policies.CircuitBreaker;
 /// </summary>
 public sealed record CircuitBreakerPolicyOptions
 {
-    /// <summary>Failure share that opens the breaker. Default 0.5, greater than 0 and at most 1.</summary>
-    [Range(0d, 1d, MinimumIsExclusive = true, ErrorMessage = "must be greater than 0 and at most 1")]
-    public double FailureRatio { get; set; } = CircuitBreakerConstants.DefaultFailureRatio;
+    /// <summary>See <see cref="PolicyOptionTable.FailureRatio"/>.</summary>
+    public double FailureRatio { get; set; } = PolicyOptionTable.FailureRatio.Default;
 
-    /// <summary>Attempts in the window before the breaker may open. Default 5, between 2 and 10000.</summary>
-    [Range(CircuitBreakerConstants.MinMinimumThroughput, CircuitBreakerConstants.MaxMinimumThroughput, ErrorMessage = "must be between {1} and {2}")]
-    public int MinimumThroughput { get; set; } = CircuitBreakerConstants.DefaultMinimumThroughput;
+    /// <summary>See <see cref="PolicyOptionTable.MinimumThroughput"/>.</summary>
+    public int MinimumThroughput { get; set; } = PolicyOptionTable.MinimumThroughput.Default;
 
-    /// <summary>Window over which failures are counted. Default 00:00:10, between 00:00:00.500 and 1.00:00:00.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
-    [Range(typeof(TimeSpan), CircuitBreakerConstants.MinDurationText, CircuitBreakerConstants.MaxDurationText, ErrorMessage = "must be between {1} and {2}")]
-    public TimeSpan SamplingDuration { get; set; } = CircuitBreakerConstants.DefaultSamplingDuration;
+    /// <summary>See <see cref="PolicyOptionTable.SamplingDuration"/>.</summary>
+    public TimeSpan SamplingDuration { get; set; } = PolicyOptionTable.SamplingDuration.Default;
 
-    /// <summary>Time an open breaker keeps the destination out. Default 00:00:05, between 00:00:00.500 and 1.00:00:00.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
-    [Range(typeof(TimeSpan), CircuitBreakerConstants.MinDurationText, CircuitBreakerConstants.MaxDurationText, ErrorMessage = "must be between {1} and {2}")]
-    public TimeSpan BreakDuration { get; set; } = CircuitBreakerConstants.DefaultBreakDuration;
+    /// <summary>See <see cref="PolicyOptionTable.BreakDuration"/>.</summary>
+    public TimeSpan BreakDuration { get; set; } = PolicyOptionTable.BreakDuration.Default;
 }

@@ -136,9 +136,8 @@ public static partial class AmbassadorHost
         services.Configure<ListenerOptions>(validated.GetSection(ListenerOptions.SectionName));
         services.Configure<LifecycleOptions>(validated.GetSection(LifecycleOptions.SectionName));
         services.AddSingleton<ConfigValidator>();
-        services.AddSingleton<KnownConfigKeyMatcher>();
+        services.AddAmbassadorOptions(HostOptionTable.Listeners, HostOptionTable.Lifecycle);
         services.AddAmbassadorConfigValidation<CoreConfigValidator>();
-        services.AddAmbassadorConfigKeys("Listeners:Proxy", "Listeners:ProxyTls", "Listeners:Admin", "Lifecycle:DrainTimeout", "Lifecycle:PreStopDelay");
         services.AddHostedService<ConfigReloadWatcher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
         services.Configure<RouteOptions>(o => o.SetParameterPolicy<RegexInlineRouteConstraint>("regex"));
@@ -146,7 +145,9 @@ public static partial class AmbassadorHost
         services.AddSingleton<IProxyConfigProvider, ValidatedProxyConfigProvider>();
         services.AddReverseProxy();
 
-        ConfigureKestrel(builder, gate);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        services.AddHostedService<KestrelListeners>();
+        services.AddHostedService<ShutdownTimeoutService>();
         AddFeatures(builder, validated);
 
         // Its StoppingAsync runs before any service stops (Kestrel included): the listeners keep accepting during the delay.
@@ -202,77 +203,6 @@ public static partial class AmbassadorHost
         ArgumentNullException.ThrowIfNull(app);
         var gate = app.Services.GetRequiredService<ConfigGate>();
         return gate.TryApply(app.Services.GetRequiredService<ConfigValidator>());
-    }
-
-    private static void ConfigureKestrel(WebApplicationBuilder builder, ConfigGate gate)
-    {
-        // Listener addresses are read once at start; changing them needs a restart (validation reports bad values first).
-        var section = gate.Live.GetSection(ListenerOptions.SectionName);
-        var proxy = ListenerAddress.Parse(section[nameof(ListenerOptions.Proxy)] ?? ListenerConstants.DefaultProxy)
-            ?? ListenerAddress.Parse(ListenerConstants.DefaultProxy)!;
-        var admin = ListenerAddress.Parse(section[nameof(ListenerOptions.Admin)] ?? ListenerConstants.DefaultAdmin)
-            ?? ListenerAddress.Parse(ListenerConstants.DefaultAdmin)!;
-        // TLS (issue 5): the TLS proxy listener is on exactly when Ambassador:Tls:CertificatePath is set.
-        var proxyTls = Tls.TlsSources.InboundEnabled(gate.Live)
-            ? ListenerAddress.Parse(section[nameof(ListenerOptions.ProxyTls)] ?? ListenerConstants.DefaultProxyTls) ?? ListenerAddress.Parse(ListenerConstants.DefaultProxyTls)!
-            : null;
-        var lifecycle = gate.Live.GetSection(LifecycleOptions.SectionName);
-        var drain = TimeSpan.TryParse(lifecycle[nameof(LifecycleOptions.DrainTimeout)], System.Globalization.CultureInfo.InvariantCulture, out var d) && d > TimeSpan.Zero
-            ? d : TimeSpan.FromSeconds(10);
-        var preStop = TimeSpan.TryParse(lifecycle[nameof(LifecycleOptions.PreStopDelay)], System.Globalization.CultureInfo.InvariantCulture, out var p) && p > TimeSpan.Zero
-            ? p : TimeSpan.Zero;
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drain + preStop);
-
-        builder.WebHost.ConfigureKestrel((context, kestrel) =>
-        {
-            var registry = kestrel.ApplicationServices.GetRequiredService<ListenerRegistry>();
-            kestrel.AddServerHeader = false;
-            var h2c = new H2cPriorKnowledge(registry, kestrel);
-            var limits = ConnectionLimits.Apply(kestrel, gate.Live); // hardening: connection limit and buffer sizes
-            Listen(kestrel, proxy, options =>
-            {
-                // HTTP/1.1, plus HTTP/2 with prior knowledge spliced to the internal h2c listener (gRPC over h2c).
-                options.Protocols = HttpProtocols.Http1;
-                options.Use(limits.Middleware);
-                options.Use(h2c.Middleware);
-                options.Use(RequestFramingScanner.Middleware);
-                registry.Add(ListenerNames.Proxy, options);
-            });
-            kestrel.Listen(System.Net.IPAddress.Loopback, 0, options =>
-            {
-                options.Protocols = HttpProtocols.Http2;
-                registry.Add(ListenerNames.ProxyH2c, options);
-            });
-            if (proxyTls is not null)
-            {
-                // TLS (issue 5): same proxy routes as :3000, HTTP/1.1 + HTTP/2 by ALPN, certificate from the reloading store.
-                Listen(kestrel, proxyTls, options =>
-                {
-                    options.Use(limits.Middleware);
-                    Tls.InboundTlsHandshake.ConfigureListener(options);
-                    options.Use(RequestFramingScanner.Middleware);
-                    registry.Add(ListenerNames.ProxyTls, options);
-                });
-            }
-
-            Listen(kestrel, admin, options =>
-            {
-                options.Protocols = HttpProtocols.Http1;
-                registry.Add(ListenerNames.Admin, options);
-            });
-        });
-    }
-
-    private static void Listen(KestrelServerOptions kestrel, ListenerAddress address, Action<ListenOptions> configure)
-    {
-        if (address.IsLocalhost)
-        {
-            kestrel.ListenLocalhost(address.Port, configure);
-        }
-        else
-        {
-            kestrel.Listen(address.Address!, address.Port, configure);
-        }
     }
 
     private static Task NoRouteAsync(HttpContext context)
@@ -359,11 +289,11 @@ public sealed class ConfigurationLoadException : Exception
 
         if (ex is FileNotFoundException)
         {
-            problems.Add(file ?? string.Join(", ", configPaths), "file not found (given with --config)");
+            problems.Add(file ?? string.Join(", ", configPaths), "file not found", "check the path given with --config");
         }
         else if (json is not null)
         {
-            problems.Add(file ?? "configuration", $"invalid JSON at line {(json.LineNumber ?? 0) + 1}, position {(json.BytePositionInLine ?? 0) + 1}");
+            problems.Add(file ?? "configuration", $"invalid JSON at line {(json.LineNumber ?? 0) + 1}, position {(json.BytePositionInLine ?? 0) + 1}", "fix the syntax there (comments and trailing commas are allowed)");
         }
         else
         {

@@ -33,8 +33,7 @@ internal sealed partial class ConnectionLimits
     /// <summary>Registers the option's key and validation; call while building the host.</summary>
     public static void AddServices(IServiceCollection services)
     {
-        services.AddAmbassadorConfigKeys("Limits:MaxConnections");
-        services.AddAmbassadorConfigValidation<LimitsConfigValidator>();
+        services.AddAmbassadorOptions(LimitsOptionTable.Limits);
     }
 
     /// <summary>Applies the buffer limits to Kestrel and returns the connection limit for the proxy listeners.</summary>
@@ -43,9 +42,14 @@ internal sealed partial class ConnectionLimits
         kestrel.Limits.MaxRequestBufferSize = LimitsConstants.RequestBufferBytes;
         kestrel.Limits.Http2.InitialConnectionWindowSize = LimitsConstants.Http2ConnectionWindowBytes;
         kestrel.Limits.Http2.InitialStreamWindowSize = LimitsConstants.Http2StreamWindowBytes;
-        var max = LimitsConfigValidator.ReadMaxConnections(config.GetSection(LimitsOptions.SectionName), problems: null);
+        var max = ReadMaxConnections(config.GetSection(LimitsOptions.SectionName));
         return new ConnectionLimits(max, kestrel);
     }
+
+    /// <summary>The validated limit (validation rejected anything else, so a value that does not parse is the default).</summary>
+    internal static int ReadMaxConnections(IConfigurationSection section) =>
+        int.TryParse(section[nameof(LimitsOptions.MaxConnections)], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? value : LimitsOptionTable.MaxConnections.Default;
 
     /// <summary>Connection middleware; use it first on each proxy listener.</summary>
     public ConnectionDelegate Middleware(ConnectionDelegate next) => async connection =>

@@ -1,3 +1,5 @@
+using Ambassador.Configuration;
+
 namespace Ambassador.Hosting;
 
 /// <summary>Defaults and limits of <see cref="LimitsOptions"/>, sized for a sidecar in a 128 Mi pod.</summary>
@@ -39,5 +41,17 @@ public sealed class LimitsOptions
     /// 100000. A connection beyond it waits for a free slot for up to Kestrel's request headers timeout (30 s),
     /// then is closed; the admin listener is not counted, so <c>/healthz</c> answers during a connection storm.
     /// </summary>
-    public int MaxConnections { get; set; } = LimitsConstants.DefaultMaxConnections;
+    public int MaxConnections { get; set; } = LimitsOptionTable.MaxConnections.Default;
+}
+
+/// <summary>The options of <c>Ambassador:Limits</c>, declared once.</summary>
+internal static class LimitsOptionTable
+{
+    public static readonly IntegerOption<int> MaxConnections = OptionSpec.Int(
+        nameof(LimitsOptions.MaxConnections), LimitsConstants.DefaultMaxConnections,
+        min: LimitsConstants.MinMaxConnections, max: LimitsConstants.MaxMaxConnections,
+        doc: "Most client connections the proxy listeners serve at once; one beyond it waits up to the request headers timeout, then is closed. Read at start.");
+
+    public static readonly OptionSection Limits = new(
+        LimitsOptions.SectionName, "Connection limits of the proxy listeners, sized for a sidecar in a 128 Mi pod.", MaxConnections);
 }

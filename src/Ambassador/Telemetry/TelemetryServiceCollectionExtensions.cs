@@ -1,4 +1,5 @@
 using System.Reflection;
+using Ambassador;
 using Ambassador.Hosting;
 using Ambassador.Policies;
 using Ambassador.Telemetry;
@@ -38,12 +39,7 @@ public static class TelemetryServiceCollectionExtensions
             return builder;
         }
 
-        services.AddAmbassadorConfigKeys(
-            "Telemetry:ServiceName",
-            "Telemetry:SamplingRatio",
-            "Telemetry:Metrics",
-            "AccessLog:Enabled",
-            "AccessLog:IncludeQuery");
+        services.AddAmbassadorOptions(TelemetryOptionTable.Telemetry, TelemetryOptionTable.AccessLog);
         services.AddAmbassadorConfigValidation<TelemetryConfigValidator>();
         services.Configure<TelemetryOptions>(config.GetSection(TelemetryOptions.SectionName));
         services.Configure<AccessLogOptions>(config.GetSection(AccessLogOptions.SectionName));

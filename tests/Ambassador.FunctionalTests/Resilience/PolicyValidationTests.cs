@@ -27,11 +27,11 @@ public sealed class PolicyValidationTests
 
         Assert.Equal(2, exit);
         var lines = stderr.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains("Ambassador:Policies:default:Retry:MaxRetries: must be between 0 and 10", lines);
+        Assert.Contains("Ambassador:Policies:default:Retry:MaxRetries: '11' is out of range; use an integer from 0 to 10", lines);
         Assert.Contains(lines, l => l.StartsWith("Ambassador:Policies:default:Retry:RetryOn: unknown condition(s) 'teapot'", StringComparison.Ordinal));
-        Assert.Contains("Ambassador:Policies:default:Timeout:PerTry: must not exceed Timeout:Total (00:00:10)", lines);
-        Assert.Contains("Ambassador:Policies:fast:CircuitBreaker:BreakDuration: 'soon' is not a duration (use a TimeSpan string such as 00:00:00.500)", lines);
-        Assert.Contains("ReverseProxy:Clusters:inventory:Metadata:Policy: no policy named 'fastest'", lines);
+        Assert.Contains("Ambassador:Policies:default:Timeout:PerTry: '00:01:00' exceeds Ambassador:Policies:default:Timeout:Total (00:00:10); use a PerTry of at most Total", lines);
+        Assert.Contains("Ambassador:Policies:fast:CircuitBreaker:BreakDuration: 'soon' is not a duration; use a TimeSpan from 00:00:00.500 to 1.00:00:00, e.g. 00:00:05", lines);
+        Assert.Contains("ReverseProxy:Clusters:inventory:Metadata:Policy: no policy named 'fastest'; use one of default, fast", lines);
     }
 
     [Fact]

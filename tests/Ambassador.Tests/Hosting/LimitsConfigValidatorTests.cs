@@ -7,28 +7,23 @@ namespace Ambassador.Tests.Hosting;
 public sealed class LimitsConfigValidatorTests
 {
     [Theory]
-    [InlineData("0")]
-    [InlineData("-1")]
-    [InlineData("many")]
-    [InlineData("100001")]
-    public void Validate_MaxConnectionsOutOfRange_NamesTheKey(string value)
+    [InlineData("0", "'0' is out of range; use an integer from 1 to 100000")]
+    [InlineData("-1", "'-1' is out of range; use an integer from 1 to 100000")]
+    [InlineData("many", "'many' is not an integer; use an integer from 1 to 100000")]
+    [InlineData("100001", "'100001' is out of range; use an integer from 1 to 100000")]
+    public void Check_MaxConnectionsOutOfRange_SaysWhatIsAllowed(string value, string message)
     {
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Ambassador:Limits:MaxConnections"] = value }).Build();
-        var problems = new ConfigProblems();
+        var problem = LimitsOptionTable.MaxConnections.Check(value);
 
-        new LimitsConfigValidator().Validate(config, problems);
-
-        Assert.Equal($"Ambassador:Limits:MaxConnections: '{value}' is not a whole number from 1 to 100000; e.g. 512", Assert.Single(problems.Lines));
+        Assert.Equal(message, $"{problem}; {LimitsOptionTable.MaxConnections.Allowed}");
     }
 
     [Fact]
-    public void Validate_MaxConnectionsInRange_IsValid()
+    public void ReadMaxConnections_InRange_IsTheValue()
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Ambassador:Limits:MaxConnections"] = "2000" }).Build();
-        var problems = new ConfigProblems();
 
-        new LimitsConfigValidator().Validate(config, problems);
-
-        Assert.True(problems.IsValid);
+        Assert.Null(LimitsOptionTable.MaxConnections.Check("2000"));
+        Assert.Equal(2000, ConnectionLimits.ReadMaxConnections(config.GetSection(LimitsOptions.SectionName)));
     }
 }

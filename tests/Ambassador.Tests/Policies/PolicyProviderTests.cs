@@ -17,7 +17,7 @@ public sealed class PolicyProviderTests
         var policy = provider.ForCluster(Cluster(policy: null));
 
         Assert.Equal("default", policy.Name);
-        Assert.Equal(RetryConstants.DefaultMaxRetries, policy.MaxRetries);
+        Assert.Equal(PolicyOptionTable.MaxRetries.Default, policy.MaxRetries);
         Assert.NotNull(policy.Retrying);
     }
 

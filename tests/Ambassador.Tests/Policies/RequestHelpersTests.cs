@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Ambassador.Policies;
 using Ambassador.Policies.Proxy;
 using Ambassador.Policies.Retry;
 using Microsoft.AspNetCore.Http;
@@ -73,7 +74,7 @@ public sealed class RequestHelpersTests
     [Fact]
     public void RetryConditions_Parse_TokensAndAliases()
     {
-        var all = RetryConditionsParser.Parse(RetryConstants.DefaultRetryOn, out var unknown);
+        var all = RetryConditionsParser.Parse(PolicyOptionTable.RetryOn.Default, out var unknown);
         Assert.Null(unknown);
         Assert.Equal(
             RetryConditions.ConnectFailure | RetryConditions.Reset | RetryConditions.PerTryTimeout

@@ -1,3 +1,4 @@
+using Ambassador.Policies;
 using System.Net;
 using Ambassador.Policies.Grpc;
 using Ambassador.Policies.Retry;
@@ -48,7 +49,7 @@ public sealed class GrpcRetryConditionsTests
         Assert.Equal(GrpcRetryConditions.All,
             RetryConditionsParser.Parse("grpc-unavailable, grpc-resource-exhausted,grpc-cancelled,grpc-deadline-exceeded,grpc-internal", out var unknown));
         Assert.Null(unknown);
-        Assert.Equal(RetryConditions.None, RetryConditionsParser.Parse(RetryConstants.DefaultRetryOn, out _) & GrpcRetryConditions.All);
+        Assert.Equal(RetryConditions.None, RetryConditionsParser.Parse(PolicyOptionTable.RetryOn.Default!, out _) & GrpcRetryConditions.All);
         Assert.Equal("grpc-unavailable", RetryConditionsParser.Label(RetryConditions.GrpcUnavailable));
     }
 }
