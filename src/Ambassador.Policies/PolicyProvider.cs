@@ -38,10 +38,21 @@ internal sealed partial class PolicyProvider : IDisposable
     public ResolvedPolicy Default => Current.Default;
 
     /// <summary>The policy a cluster names in <c>Metadata:Policy</c>, or <c>default</c>.</summary>
-    public ResolvedPolicy ForCluster(ClusterConfig? cluster)
+    public ResolvedPolicy ForCluster(ClusterConfig? cluster) => Named(cluster, PolicyNameOf(cluster));
+
+    /// <summary>
+    /// The policy the policy step applies to a request for <paramref name="cluster"/>: null when the cluster names
+    /// <c>none</c> (no resilience step at all: one attempt, YARP's own timeouts).
+    /// </summary>
+    public ResolvedPolicy? ForRequest(ClusterConfig? cluster)
+    {
+        var name = PolicyNameOf(cluster);
+        return string.Equals(name, PolicyConstants.NoPolicyName, StringComparison.OrdinalIgnoreCase) ? null : Named(cluster, name);
+    }
+
+    private ResolvedPolicy Named(ClusterConfig? cluster, string? name)
     {
         var snapshot = Current;
-        var name = PolicyNameOf(cluster);
         if (name is null)
         {
             return snapshot.Default;
@@ -56,13 +67,6 @@ internal sealed partial class PolicyProvider : IDisposable
         LogUnknownPolicy(_logger, cluster!.ClusterId, name);
         return snapshot.Default;
     }
-
-    /// <summary>
-    /// The policy the policy step applies to a request for <paramref name="cluster"/>: null when the cluster names
-    /// <c>none</c> (no resilience step at all: one attempt, YARP's own timeouts).
-    /// </summary>
-    public ResolvedPolicy? ForRequest(ClusterConfig? cluster)
-        => string.Equals(PolicyNameOf(cluster), PolicyConstants.NoPolicyName, StringComparison.OrdinalIgnoreCase) ? null : ForCluster(cluster);
 
     /// <summary>The policy by name, or null.</summary>
     public ResolvedPolicy? Find(string name)

@@ -135,13 +135,22 @@ internal sealed class RequestDeadline : IDisposable
             return;
         }
 
-        if (!_perTryDisarmed && now >= _attemptDue)
+        if (!_perTryDisarmed && !_perTryFired)
         {
-            _perTryFired = true;
-            Volatile.Read(ref _attempt).Cancel();
+            if (now >= _attemptDue)
+            {
+                _perTryFired = true;
+                Volatile.Read(ref _attempt).Cancel();
+            }
+            else
+            {
+                // Early (timers run on a coarser clock than the timestamps): wait for the rest of PerTry.
+                Arm(Math.Min(_attemptDue, _totalDue), now);
+                return;
+            }
         }
 
-        // Early, disarmed or PerTry done: what is left is Total (a retry delay is cut by it too).
+        // PerTry disarmed or done: what is left is Total (a retry delay is cut by it too).
         Arm(_totalDue, now);
     }
 
@@ -158,7 +167,10 @@ internal sealed class RequestDeadline : IDisposable
         _timer.Change(delay > MaxTimerDelay ? System.Threading.Timeout.InfiniteTimeSpan : delay, System.Threading.Timeout.InfiniteTimeSpan);
     }
 
-    private TimeSpan Until(long due, long now) => due <= now ? TimeSpan.Zero : _time.GetElapsedTime(now, due);
+    // Rounded up to whole milliseconds, the timer's resolution, so that it does not fire before the deadline.
+    private TimeSpan Until(long due, long now) => due <= now
+        ? TimeSpan.Zero
+        : TimeSpan.FromMilliseconds(Math.Ceiling(_time.GetElapsedTime(now, due).TotalMilliseconds));
 
     private long Ticks(TimeSpan span) => span == System.Threading.Timeout.InfiniteTimeSpan || span >= TimeSpan.FromDays(365)
         ? long.MaxValue / 2

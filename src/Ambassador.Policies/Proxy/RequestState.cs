@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Ambassador.Policies.Budget;
 using Ambassador.Policies.CircuitBreaker;
 using Ambassador.Policies.Grpc;
@@ -19,7 +20,8 @@ namespace Ambassador.Policies.Proxy;
 /// what was tried) and the steps of one attempt. The policy step sets it as an HttpContext feature for the length of
 /// the request, which is how the response transform reaches it; Polly's callbacks need none of it (the attempt's
 /// outcome carries the retry decision). Pooled: a request that succeeds at once allocates nothing here, and what only
-/// a retry needs (<see cref="RetryLedger"/>) is made when a retry is decided.
+/// a retry needs (<see cref="RetryLedger"/>) is made when a retry is decided. The attempt's async state machines
+/// come from the runtime's per-thread pool (<see cref="PoolingAsyncValueTaskMethodBuilder{TResult}"/>).
 /// </summary>
 internal sealed class RequestState
 {
@@ -121,6 +123,7 @@ internal sealed class RequestState
     /// One attempt (Polly's retry callback): pick a destination its breaker admits, forward through that breaker,
     /// classify, and decide here whether it is retried (the outcome says so to Polly's predicate).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Outcome<AttemptResult>> AttemptAsync(ResilienceContext context)
     {
         _attempt++;
@@ -293,6 +296,7 @@ internal sealed class RequestState
         return true;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome<AttemptResult>> ForwardAsync()
     {
         _committed = false;

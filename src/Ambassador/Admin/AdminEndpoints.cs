@@ -10,7 +10,7 @@ using Yarp.ReverseProxy.Model;
 
 namespace Ambassador.Admin;
 
-/// <summary>The admin listener's endpoints: <c>/healthz</c>, <c>/readyz</c>, <c>/admin/config</c>, <c>/admin/clusters</c>.</summary>
+/// <summary>The admin listener's endpoints: <c>/healthz</c>, <c>/readyz</c>, <c>/admin/config</c>, <c>/admin/clusters</c>, <c>/admin/memory</c>.</summary>
 internal static class AdminEndpoints
 {
     private const string Redacted = "***";
@@ -24,11 +24,18 @@ internal static class AdminEndpoints
         admin.MapGet("/readyz", (RequestDelegate)Readyz);
         admin.MapGet("/admin/config", (RequestDelegate)Config);
         admin.MapGet("/admin/clusters", (RequestDelegate)Clusters);
+        admin.MapGet("/admin/memory", (RequestDelegate)Memory);
         return admin;
     }
 
     private static Task Healthz(HttpContext context) =>
         WriteJson(context, 200, new HealthResponse("ok"), AdminJsonContext.Default.HealthResponse);
+
+    // Envoy's /memory: what the benchmark reads before and after a load for the bytes allocated per request, also
+    // with metrics switched off.
+    private static Task Memory(HttpContext context) =>
+        WriteJson(context, 200, new MemoryResponse(GC.GetTotalAllocatedBytes(), GC.GetGCMemoryInfo().HeapSizeBytes,
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)), AdminJsonContext.Default.MemoryResponse);
 
     private static Task Readyz(HttpContext context)
     {

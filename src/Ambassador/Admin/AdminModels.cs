@@ -27,6 +27,9 @@ internal sealed record ReadinessResponse(string Status, IReadOnlyList<string> Re
 
 internal sealed record HealthResponse(string Status);
 
+/// <summary><c>/admin/memory</c>: the managed heap as the runtime counts it (bytes allocated since start, heap size, collections).</summary>
+internal sealed record MemoryResponse(long AllocatedBytes, long HeapSizeBytes, int Gen0Collections, int Gen1Collections, int Gen2Collections);
+
 internal sealed record ConfigResponse(
     IReadOnlyList<RouteView> Routes,
     IReadOnlyList<ClusterConfigView> Clusters,
@@ -55,5 +58,6 @@ internal sealed record DestinationConfigView(string Id, string Address, string? 
 [JsonSerializable(typeof(ClustersResponse))]
 [JsonSerializable(typeof(ReadinessResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(MemoryResponse))]
 [JsonSerializable(typeof(ConfigResponse))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -28,6 +28,8 @@ public static partial class AmbassadorHost
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        // Any level on this category makes ASP.NET Core create an Activity per request (for log scopes), traced or not.
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
         ["Logging:LogLevel:Yarp"] = "Warning",
         ["Logging:LogLevel:Yarp.ReverseProxy.Forwarder.HttpForwarder"] = "Error", // a warning with stack trace per failed attempt; UpstreamFailureLog says it once
         ["Logging:Console:FormatterName"] = "simple",
@@ -130,6 +132,7 @@ public static partial class AmbassadorHost
         services.AddSingleton<ListenerRegistry>();
         services.AddSingleton<DestinationStatsRegistry>();
         services.AddSingleton<Logging.UpstreamFailureLog>();
+        ConnectionLimits.AddServices(services); // hardening: Ambassador:Limits
         services.Configure<ListenerOptions>(validated.GetSection(ListenerOptions.SectionName));
         services.Configure<LifecycleOptions>(validated.GetSection(LifecycleOptions.SectionName));
         services.AddSingleton<ConfigValidator>();
@@ -225,10 +228,12 @@ public static partial class AmbassadorHost
             var registry = kestrel.ApplicationServices.GetRequiredService<ListenerRegistry>();
             kestrel.AddServerHeader = false;
             var h2c = new H2cPriorKnowledge(registry, kestrel);
+            var limits = ConnectionLimits.Apply(kestrel, gate.Live); // hardening: connection limit and buffer sizes
             Listen(kestrel, proxy, options =>
             {
                 // HTTP/1.1, plus HTTP/2 with prior knowledge spliced to the internal h2c listener (gRPC over h2c).
                 options.Protocols = HttpProtocols.Http1;
+                options.Use(limits.Middleware);
                 options.Use(h2c.Middleware);
                 options.Use(RequestFramingScanner.Middleware);
                 registry.Add(ListenerNames.Proxy, options);
@@ -243,6 +248,7 @@ public static partial class AmbassadorHost
                 // TLS (issue 5): same proxy routes as :3000, HTTP/1.1 + HTTP/2 by ALPN, certificate from the reloading store.
                 Listen(kestrel, proxyTls, options =>
                 {
+                    options.Use(limits.Middleware);
                     Tls.InboundTlsHandshake.ConfigureListener(options);
                     options.Use(RequestFramingScanner.Middleware);
                     registry.Add(ListenerNames.ProxyTls, options);

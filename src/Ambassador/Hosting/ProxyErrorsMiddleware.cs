@@ -72,8 +72,7 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
     private async Task InvokeNextAsync(HttpContext context)
     {
         await next(context).ConfigureAwait(false);
-        var proxy = context.GetReverseProxyFeature();
-        Logging.UpstreamFailureLog.OnRequestEnded(context, proxy.Route.Config.RouteId, proxy.Cluster.Config.ClusterId);
+        Logging.UpstreamFailureLog.OnRequestEnded(context);
         if (context.Response.HasStarted)
         {
             return;

@@ -54,18 +54,22 @@ internal sealed partial class UpstreamFailureLog
     }
 
     /// <summary>Called once per request after the policy's last attempt.</summary>
-    public static void OnRequestEnded(HttpContext context, string routeId, string clusterId)
+    public static void OnRequestEnded(HttpContext context)
     {
         if (context.Features.Get<IForwarderErrorFeature>() is not { } error || IsClientSide(error.Error))
         {
             return;
         }
 
+        var proxy = context.GetReverseProxyFeature();
+        var routeId = proxy.Route.Config.RouteId;
+        var clusterId = proxy.Cluster?.Config.ClusterId ?? "";
+
         var log = context.RequestServices.GetRequiredService<UpstreamFailureLog>();
         var key = new FailureKey(clusterId, null, error.Error, error.Exception?.GetType(), Final: true);
         if (log._throttle.ShouldLog(key, out var suppressed) && log._logger.IsEnabled(LogLevel.Warning))
         {
-            var destination = context.GetReverseProxyFeature().ProxiedDestination?.DestinationId ?? "(none)";
+            var destination = proxy.ProxiedDestination?.DestinationId ?? "(none)";
             LogRequestFailed(log._logger, routeId, clusterId, context.Response.StatusCode, destination, Describe(error), suppressed);
         }
     }

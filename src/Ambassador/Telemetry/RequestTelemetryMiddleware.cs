@@ -18,6 +18,8 @@ internal sealed class RequestTelemetryMiddleware(
     AccessLogWriter accessLog,
     TimeProvider time)
 {
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     public Task InvokeAsync(HttpContext context) =>
         listeners.IsAdmin(context) ? next(context) : InvokeProxyAsync(context);
 
@@ -54,6 +56,22 @@ internal sealed class RequestTelemetryMiddleware(
         {
             Complete(context, start, activity, recorded, logging ? feature : null, recorded ? feature : null, threw);
         }
+    }
+
+    /// <summary>
+    /// The trace id of a valid W3C <c>traceparent</c> the caller sent, for the access log when no span was made (no
+    /// exporter): the line still joins the caller's trace.
+    /// </summary>
+    internal static string? CallerTraceId(HttpRequest request)
+    {
+        var header = request.Headers.TraceParent;
+        if (header.Count != 1 || header[0] is not { Length: 55 } value || value[2] != '-' || value[35] != '-' || value[52] != '-')
+        {
+            return null;
+        }
+
+        var traceId = value.AsSpan(3, 32);
+        return traceId.ContainsAnyExcept(LowerHex) || !traceId.ContainsAnyExcept('0') ? null : traceId.ToString();
     }
 
     private void Complete(HttpContext context, long start, Activity? activity, bool recorded, RequestTelemetryFeature? logged, RequestTelemetryFeature? traced, bool threw)
@@ -97,7 +115,7 @@ internal sealed class RequestTelemetryMiddleware(
         {
             var request = context.Request;
             var error = context.Response.Headers.TryGetValue(ProxyProblem.ErrorHeader, out var value) ? value.ToString() : null;
-            var traceId = activity is not null && activity.TraceId != default ? activity.TraceId.ToHexString() : null;
+            var traceId = activity is not null && activity.TraceId != default ? activity.TraceId.ToHexString() : CallerTraceId(request);
             accessLog.Write(new AccessLogEntry(
                 logged.StartTime,
                 traceId,

@@ -45,6 +45,18 @@ public static class TelemetryApplicationBuilderExtensions
     public static IEndpointConventionBuilder MapAmbassadorMetrics(this IEndpointRouteBuilder admin)
     {
         ArgumentNullException.ThrowIfNull(admin);
-        return admin.MapPrometheusScrapingEndpoint(TelemetryConstants.MetricsPath);
+        return admin.ServiceProvider.GetService<TelemetrySwitches>()?.Metrics == false
+            ? NoEndpoint.Instance
+            : admin.MapPrometheusScrapingEndpoint(TelemetryConstants.MetricsPath);
+    }
+}
+
+/// <summary>What <c>MapAmbassadorMetrics</c> returns when metrics are off: conventions apply to nothing.</summary>
+internal sealed class NoEndpoint : IEndpointConventionBuilder
+{
+    public static readonly NoEndpoint Instance = new();
+
+    public void Add(Action<EndpointBuilder> convention)
+    {
     }
 }

@@ -18,6 +18,8 @@ internal sealed class TelemetryConfigValidator : IConfigValidationContributor
         ConfigValues.ReadNumber(telemetry, nameof(TelemetryOptions.SamplingRatio),
             $"{TelemetryOptions.SectionName}:{nameof(TelemetryOptions.SamplingRatio)}", problems, 0.0, 1.0);
 
+        ConfigValues.ReadBoolean(telemetry, nameof(TelemetryOptions.Metrics), $"{TelemetryOptions.SectionName}:{nameof(TelemetryOptions.Metrics)}", problems);
+
         var accessLog = candidate.GetSection(AccessLogOptions.SectionName);
         ConfigValues.ReadBoolean(accessLog, nameof(AccessLogOptions.Enabled), $"{AccessLogOptions.SectionName}:{nameof(AccessLogOptions.Enabled)}", problems);
         ConfigValues.ReadBoolean(accessLog, nameof(AccessLogOptions.IncludeQuery), $"{AccessLogOptions.SectionName}:{nameof(AccessLogOptions.IncludeQuery)}", problems);

@@ -9,6 +9,9 @@ public static class TelemetryConstants
     /// <summary>Default share of new traces that are sampled: 1.0 (all). Continued traces follow their parent's decision.</summary>
     public const double DefaultSamplingRatio = 1.0;
 
+    /// <summary>Default of <c>Ambassador:Telemetry:Metrics</c>: true (metrics are collected).</summary>
+    public const bool DefaultMetrics = true;
+
     /// <summary>The admin listener's Prometheus scrape path.</summary>
     public const string MetricsPath = "/metrics";
 
@@ -63,6 +66,13 @@ public sealed class TelemetryOptions
     /// follow the caller's sampled flag (parent-based sampling). Hot-reloadable.
     /// </summary>
     public double SamplingRatio { get; set; } = TelemetryConstants.DefaultSamplingRatio;
+
+    /// <summary>
+    /// Collects metrics (the <c>Ambassador</c> meter plus the ASP.NET Core, Kestrel, HttpClient and runtime meters) and
+    /// serves them at the admin listener's <c>/metrics</c>. Default true. False: no meter is listened to, so no
+    /// instrument records anything, and <c>/metrics</c> answers 404. Read at start.
+    /// </summary>
+    public bool Metrics { get; set; } = TelemetryConstants.DefaultMetrics;
 }
 
 /// <summary>The structured access log, section <c>Ambassador:AccessLog</c>.</summary>

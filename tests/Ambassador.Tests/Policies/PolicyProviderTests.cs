@@ -22,6 +22,17 @@ public sealed class PolicyProviderTests
     }
 
     [Fact]
+    public void ForRequest_PolicyNone_NoPolicyStep()
+    {
+        using var services = Build(new Dictionary<string, string?>(), out _);
+        var provider = services.GetRequiredService<PolicyProvider>();
+
+        Assert.Null(provider.ForRequest(Cluster("none")));
+        Assert.Null(provider.ForRequest(Cluster("None")));
+        Assert.Equal("default", provider.ForRequest(Cluster(null))!.Name);
+    }
+
+    [Fact]
     public void ForCluster_NamedPolicy_CaseInsensitive()
     {
         using var services = Build(new Dictionary<string, string?> { ["Ambassador:Policies:Fast:Retry:MaxRetries"] = "0" }, out _);
