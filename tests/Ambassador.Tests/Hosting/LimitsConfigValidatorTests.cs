@@ -18,7 +18,7 @@ public sealed class LimitsConfigValidatorTests
 
         new LimitsConfigValidator().Validate(config, problems);
 
-        Assert.Equal($"Ambassador:Limits:MaxConnections: '{value}' is not a whole number from 1 to 100000; e.g. 512", Assert.Single(problems.Lines));
+        Assert.Equal($"Ambassador:Limits:MaxConnections: '{value}' is not a whole number from 1 to 100000; e.g. 256", Assert.Single(problems.Lines));
     }
 
     [Fact]
