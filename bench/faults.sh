@@ -19,6 +19,7 @@ failed=0
 
 cleanup() {
   for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/consul.pid" ] && kill "$(cat "$work/consul.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -60,7 +61,7 @@ consul_state() { # index instances-json
   echo "{\"index\": $1, \"instances\": $2}" > "$work/consul.json.tmp" && mv "$work/consul.json.tmp" "$work/consul.json"
 }
 
-start_consul() { python3 "$helpers" consul $consul "$work/consul.json" & pid[consul]=$!; wait_http "http://127.0.0.1:$consul/v1/health/service/inventory"; }
+start_consul() { python3 "$helpers" consul $consul "$work/consul.json" "$work/consul.pid" & wait_http "http://127.0.0.1:$consul/v1/health/service/inventory"; }
 
 wrk_run() { # seconds connections path [extra args]  -> prints "rps failed p99ms"
   local secs=$1 conns=$2 path=$3; shift 3
@@ -127,7 +128,7 @@ start_nginx b $up_b; wait_http "http://127.0.0.1:$up_b/"
 
 # 2. Consul stopped, then restarted with a lower index, under load.
 wait_http "http://127.0.0.1:$proxy/disc/warm"
-( sleep 1; kill "${pid[consul]}"; sleep $((load / 3 + 1)); consul_state 7 "[[\"127.0.0.1\", $up_a], [\"127.0.0.1\", $up_b]]"; start_consul >/dev/null ) &
+( sleep 1; kill "$(cat "$work/consul.pid")"; sleep $((load / 3 + 1)); consul_state 7 "[[\"127.0.0.1\", $up_a], [\"127.0.0.1\", $up_b]]"; start_consul >/dev/null ) &
 read -r _ consul_failed _ < <(wrk_run "$load" 32 /disc/consul)
 wait %% 2>/dev/null || true
 echo "consul-restarted-lower-index: failed=$consul_failed"

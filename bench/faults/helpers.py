@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """Helpers for bench/faults.sh (standard library only).
 
-consul PORT STATEFILE   a stand-in for Consul's /v1/health/service/<name> with blocking queries; the state file
+consul PORT STATE PID   a stand-in for Consul's /v1/health/service/<name> with blocking queries; the state file
                         holds JSON {"index": N, "instances": [[host, port], ...]} and is re-read on every query.
 slow HOST PORT N SECS   N slow clients: each sends a request head one byte every 0.5 s, for SECS seconds.
 framing HOST PORT       sends request-smuggling variants, each followed by a "/smuggled" request; prints how
                         many answers were not a 400 followed by a close.
 """
-import json, socket, sys, threading, time
+import json, os, socket, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
 
-def consul(port, state_file):
+def consul(port, state_file, pid_file):
+    with open(pid_file, "w") as f:
+        f.write(str(os.getpid()))
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -43,7 +45,10 @@ def consul(port, state_file):
             self.send_header("X-Consul-Index", str(state["index"]))
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except OSError:
+                pass  # the watcher gave up on this query (it is restarting or stopping)
 
     ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
 
@@ -108,7 +113,7 @@ def framing(host, port):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "consul":
-        consul(int(args[0]), args[1])
+        consul(int(args[0]), args[1], args[2])
     elif cmd == "slow":
         slow(args[0], int(args[1]), int(args[2]), float(args[3]))
     elif cmd == "framing":

@@ -9,23 +9,18 @@ namespace Ambassador.Hosting;
 /// <see cref="KestrelServerLimits.MaxConcurrentConnections"/> counts the admin listener too and rejects with a
 /// warning per connection) and per-connection buffers sized for a sidecar.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as Kestrel; a SemaphoreSlim owns no handle unless AvailableWaitHandle is used.")]
 internal sealed partial class ConnectionLimits
 {
-    private readonly SemaphoreSlim _slots;
-    private readonly KestrelServerLimits _kestrel;
-    private readonly TimeProvider _time;
+    private int _open;
     private readonly ILogger _logger;
     private readonly Logging.LogThrottle<int> _throttle;
 
     private ConnectionLimits(int maxConnections, KestrelServerOptions kestrel)
     {
         MaxConnections = maxConnections;
-        _slots = new SemaphoreSlim(maxConnections, maxConnections);
-        _kestrel = kestrel.Limits;
-        _time = kestrel.ApplicationServices.GetService<TimeProvider>() ?? TimeProvider.System;
+        var time = kestrel.ApplicationServices.GetService<TimeProvider>() ?? TimeProvider.System;
         _logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<ConnectionLimits>();
-        _throttle = new Logging.LogThrottle<int>(_time, Logging.UpstreamFailureLog.RepeatInterval);
+        _throttle = new Logging.LogThrottle<int>(time, Logging.UpstreamFailureLog.RepeatInterval);
     }
 
     public int MaxConnections { get; }
@@ -54,8 +49,17 @@ internal sealed partial class ConnectionLimits
     /// <summary>Connection middleware; use it first on each proxy listener.</summary>
     public ConnectionDelegate Middleware(ConnectionDelegate next) => async connection =>
     {
-        if (!_slots.Wait(0) && !await WaitForSlotAsync(connection).ConfigureAwait(false))
+        if (Interlocked.Increment(ref _open) > MaxConnections)
         {
+            // Refused at once: a connection kept waiting still holds its socket, pipes and first buffer, and a
+            // storm of them grew the process past the pod limit (measured in docs/reliability.md).
+            Interlocked.Decrement(ref _open);
+            if (_throttle.ShouldLog(0, out var suppressed))
+            {
+                LogAtLimit(_logger, MaxConnections, suppressed);
+            }
+
+            connection.Abort(new ConnectionAbortedException("The proxy listeners are at Ambassador:Limits:MaxConnections."));
             return;
         }
 
@@ -65,28 +69,7 @@ internal sealed partial class ConnectionLimits
         }
         finally
         {
-            _slots.Release();
+            Interlocked.Decrement(ref _open);
         }
     };
-
-    private async Task<bool> WaitForSlotAsync(ConnectionContext connection)
-    {
-        if (_throttle.ShouldLog(0, out var suppressed))
-        {
-            LogAtLimit(_logger, MaxConnections, suppressed);
-        }
-
-        using var deadline = new CancellationTokenSource(_kestrel.RequestHeadersTimeout, _time);
-        using var closed = connection.ConnectionClosed.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), deadline);
-        try
-        {
-            await _slots.WaitAsync(deadline.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            connection.Abort(new ConnectionAbortedException("No free connection slot within the request headers timeout."));
-            return false;
-        }
-    }
 }

@@ -6,10 +6,10 @@ namespace Ambassador.Hosting;
 public static class LimitsConstants
 {
     /// <summary>
-    /// Default <see cref="LimitsOptions.MaxConnections"/>: 512. Measured with the AOT binary (docs/reliability.md):
-    /// 1,500 concurrent clients against this limit stay under 96 MiB peak RSS.
+    /// Default <see cref="LimitsOptions.MaxConnections"/>: 256. Measured with the AOT binary (docs/reliability.md):
+    /// 1,500 concurrent clients against this limit stay under 96 MiB peak RSS; 512 did not.
     /// </summary>
-    public const int DefaultMaxConnections = 512;
+    public const int DefaultMaxConnections = 256;
 
     /// <summary>Smallest allowed <see cref="LimitsOptions.MaxConnections"/>.</summary>
     public const int MinMaxConnections = 1;
@@ -37,9 +37,9 @@ public sealed class LimitsOptions
     public const string SectionName = "Ambassador:Limits";
 
     /// <summary>
-    /// Most client connections the proxy listeners (plain and TLS together) serve at once. Default 512, from 1 to
-    /// 100000. A connection beyond it waits for a free slot for up to Kestrel's request headers timeout (30 s),
-    /// then is closed; the admin listener is not counted, so <c>/healthz</c> answers during a connection storm.
+    /// Most client connections the proxy listeners (plain and TLS together) serve at once. Default 256, from 1 to
+    /// 100000. A connection beyond it is closed at once (the client sees a reset and
+    /// may retry); the admin listener is not counted, so <c>/healthz</c> answers during a connection storm.
     /// </summary>
     public int MaxConnections { get; set; } = LimitsOptionTable.MaxConnections.Default;
 }
