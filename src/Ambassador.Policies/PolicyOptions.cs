@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Ambassador.Policies.CircuitBreaker;
+using Ambassador.Policies.Limits;
+using Ambassador.Policies.LoadBalancing;
 using Ambassador.Policies.Retry;
 using Ambassador.Policies.Timeout;
 using Microsoft.Extensions.Options;
@@ -23,6 +25,14 @@ public sealed class PolicyOptions
     /// <summary>Per-attempt and whole-request timeouts.</summary>
     [ValidateObjectMembers]
     public TimeoutPolicyOptions Timeout { get; set; } = new();
+
+    /// <summary>Per-cluster concurrency limits: requests in flight, queued, and retries in flight.</summary>
+    [ValidateObjectMembers]
+    public LimitsPolicyOptions Limits { get; set; } = new();
+
+    /// <summary>Settings of Ambassador's load balancers (<c>PeakEwma</c>) for the clusters using this policy.</summary>
+    [ValidateObjectMembers]
+    public LoadBalancingPolicyOptions LoadBalancing { get; set; } = new();
 }
 
 /// <summary>All configured policies, bound from the <c>Ambassador</c> section (only its <c>Policies</c> child).</summary>

@@ -15,11 +15,26 @@ public static class CircuitBreakerConstants
     /// <summary>Largest allowed minimum throughput: 10000.</summary>
     public const int MaxMinimumThroughput = 10_000;
 
+    /// <summary>Consecutive failed attempts that open the breaker whatever the ratio: 5 (Envoy's <c>consecutive_5xx</c>).</summary>
+    public const int DefaultConsecutiveFailures = 5;
+
+    /// <summary>Smallest count of consecutive failures that may open the breaker: 2 (Polly's minimum throughput); 0 turns the rule off.</summary>
+    public const int MinConsecutiveFailures = 2;
+
+    /// <summary>Largest count of consecutive failures: 10000.</summary>
+    public const int MaxConsecutiveFailures = 10_000;
+
+    /// <summary>Share of a cluster's destinations that may be ejected at once: 50 % (Envoy's <c>max_ejection_percent</c> is 10; a sidecar's clusters are small).</summary>
+    public const int DefaultMaxEjectionPercent = 50;
+
     /// <summary>Sampling window: 10 s.</summary>
     public static readonly TimeSpan DefaultSamplingDuration = TimeSpan.FromSeconds(10);
 
     /// <summary>How long an open breaker keeps its destination out before a probe: 5 s.</summary>
     public static readonly TimeSpan DefaultBreakDuration = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest ejection however often a destination is ejected again: 5 min (Envoy's <c>max_ejection_time</c> default 300 s).</summary>
+    public static readonly TimeSpan DefaultMaxBreakDuration = TimeSpan.FromMinutes(5);
 
     /// <summary>Smallest allowed duration: 0.5 s (Polly's limit).</summary>
     public const string MinDurationText = "00:00:00.500";

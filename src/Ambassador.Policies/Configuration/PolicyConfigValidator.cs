@@ -1,6 +1,8 @@
 using System.Globalization;
 using Ambassador.Policies.Budget;
 using Ambassador.Policies.CircuitBreaker;
+using Ambassador.Policies.Limits;
+using Ambassador.Policies.LoadBalancing;
 using Ambassador.Policies.Retry;
 using Ambassador.Policies.Timeout;
 using Microsoft.Extensions.Configuration;
@@ -37,6 +39,14 @@ internal static class PolicyConfigValidator
         ("CircuitBreaker:MinimumThroughput", ValueKind.Int),
         ("CircuitBreaker:SamplingDuration", ValueKind.Duration),
         ("CircuitBreaker:BreakDuration", ValueKind.Duration),
+        ("CircuitBreaker:ConsecutiveFailures", ValueKind.Int),
+        ("CircuitBreaker:MaxBreakDuration", ValueKind.Duration),
+        ("CircuitBreaker:MaxEjectionPercent", ValueKind.Int),
+        ("Limits:MaxConcurrentRequests", ValueKind.Int),
+        ("Limits:MaxQueuedRequests", ValueKind.Int),
+        ("Limits:QueueTimeout", ValueKind.Duration),
+        ("Limits:MaxConcurrentRetries", ValueKind.Int),
+        ("LoadBalancing:DecayWindow", ValueKind.Duration),
         ("Timeout:PerTry", ValueKind.Duration),
         ("Timeout:Total", ValueKind.Duration),
     ];
@@ -70,7 +80,7 @@ internal static class PolicyConfigValidator
     {
         if (section.Value is not null)
         {
-            report(section.Path, "must be a section with Retry, CircuitBreaker and/or Timeout settings, not a value");
+            report(section.Path, "must be a section with Retry, CircuitBreaker, Timeout, Limits and/or LoadBalancing settings, not a value");
             return;
         }
 
@@ -195,9 +205,63 @@ internal static class PolicyConfigValidator
             yield return ("CircuitBreaker:SamplingDuration", $"must be between {CircuitBreakerConstants.MinDurationText} and {CircuitBreakerConstants.MaxDurationText}");
         }
 
+        var breakInRange = true;
         if (breaker.BreakDuration < minBreak || breaker.BreakDuration > maxBreak)
         {
+            breakInRange = false;
             yield return ("CircuitBreaker:BreakDuration", $"must be between {CircuitBreakerConstants.MinDurationText} and {CircuitBreakerConstants.MaxDurationText}");
+        }
+
+        if (breaker.ConsecutiveFailures != 0
+            && breaker.ConsecutiveFailures is < CircuitBreakerConstants.MinConsecutiveFailures or > CircuitBreakerConstants.MaxConsecutiveFailures)
+        {
+            yield return ("CircuitBreaker:ConsecutiveFailures", $"{breaker.ConsecutiveFailures} is out of range; use 0 (off) or {CircuitBreakerConstants.MinConsecutiveFailures} to {CircuitBreakerConstants.MaxConsecutiveFailures}");
+        }
+
+        if (breaker.MaxBreakDuration < minBreak || breaker.MaxBreakDuration > maxBreak)
+        {
+            yield return ("CircuitBreaker:MaxBreakDuration", $"{Format(breaker.MaxBreakDuration)} is out of range; use {CircuitBreakerConstants.MinDurationText} to {CircuitBreakerConstants.MaxDurationText}");
+        }
+        else if (breakInRange && breaker.MaxBreakDuration != CircuitBreakerConstants.DefaultMaxBreakDuration && breaker.MaxBreakDuration < breaker.BreakDuration)
+        {
+            // Only an explicit value: a BreakDuration above the default maximum simply never grows.
+            yield return ("CircuitBreaker:MaxBreakDuration", $"{Format(breaker.MaxBreakDuration)} is shorter than CircuitBreaker:BreakDuration; use at least {Format(breaker.BreakDuration)}");
+        }
+
+        if (breaker.MaxEjectionPercent is < 0 or > 100)
+        {
+            yield return ("CircuitBreaker:MaxEjectionPercent", $"{breaker.MaxEjectionPercent} is out of range; use 0 to 100 (a cluster may always eject one destination)");
+        }
+
+        var limits = options.Limits;
+        if (limits.MaxConcurrentRequests is < 1 or > LimitsConstants.MaxCount)
+        {
+            yield return ("Limits:MaxConcurrentRequests", $"{limits.MaxConcurrentRequests} is out of range; use 1 to {LimitsConstants.MaxCount}");
+        }
+
+        if (limits.MaxQueuedRequests is < 0 or > LimitsConstants.MaxCount)
+        {
+            yield return ("Limits:MaxQueuedRequests", $"{limits.MaxQueuedRequests} is out of range; use 0 (no queue) to {LimitsConstants.MaxCount}");
+        }
+
+        var minQueue = TimeSpan.Parse(LimitsConstants.MinQueueTimeoutText, CultureInfo.InvariantCulture);
+        var maxQueue = TimeSpan.Parse(LimitsConstants.MaxQueueTimeoutText, CultureInfo.InvariantCulture);
+        if (limits.QueueTimeout < minQueue || limits.QueueTimeout > maxQueue)
+        {
+            yield return ("Limits:QueueTimeout", $"{Format(limits.QueueTimeout)} is out of range; use {LimitsConstants.MinQueueTimeoutText} to {LimitsConstants.MaxQueueTimeoutText}");
+        }
+
+        if (limits.MaxConcurrentRetries is < 0 or > LimitsConstants.MaxCount)
+        {
+            yield return ("Limits:MaxConcurrentRetries", $"{limits.MaxConcurrentRetries} is out of range; use 0 (no retries) to {LimitsConstants.MaxCount}");
+        }
+
+        var minDecay = TimeSpan.Parse(LoadBalancingConstants.MinDecayWindowText, CultureInfo.InvariantCulture);
+        var maxDecay = TimeSpan.Parse(LoadBalancingConstants.MaxDecayWindowText, CultureInfo.InvariantCulture);
+        var decay = options.LoadBalancing.DecayWindow;
+        if (decay < minDecay || decay > maxDecay)
+        {
+            yield return ("LoadBalancing:DecayWindow", $"{Format(decay)} is out of range; use {LoadBalancingConstants.MinDecayWindowText} to {LoadBalancingConstants.MaxDecayWindowText}");
         }
 
         var timeout = options.Timeout;

@@ -255,6 +255,12 @@ internal sealed class RequestState
             return false;
         }
 
+        // Traffic control: at most Limits:MaxConcurrentRetries retries of the cluster in flight (counted when refused).
+        if (!Limits.ClusterLimiterRegistry.TryAcquireRetry(Context, Cluster.ClusterId))
+        {
+            return false;
+        }
+
         _pendingReason = condition;
         return true;
     }

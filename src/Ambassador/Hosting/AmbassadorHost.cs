@@ -179,14 +179,16 @@ public static partial class AmbassadorHost
         ArgumentNullException.ThrowIfNull(app);
         // The (context, RequestDelegate) overloads of Use allocate nothing per request; the Func<Task> ones do.
         var stats = app.Services.GetRequiredService<DestinationStatsRegistry>();
+        var latency = app.Services.GetRequiredService<Ambassador.Policies.LoadBalancing.AttemptLatencyRecorder>();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ProxyErrorsMiddleware.HandleErrorsAsync);
+            proxy.UseAmbassadorLimits(); // traffic control: per-cluster concurrency limits
             proxy.UseAmbassadorResilience();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
-            proxy.Use((context, next) => ProxyErrorsMiddleware.RecordAttemptAsync(context, next, stats));
+            proxy.Use((context, next) => ProxyErrorsMiddleware.RecordAttemptAsync(context, next, stats, latency));
         });
     }
 

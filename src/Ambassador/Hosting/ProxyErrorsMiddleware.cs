@@ -1,4 +1,5 @@
 using Ambassador.Policies;
+using Ambassador.Policies.LoadBalancing;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -63,10 +64,12 @@ internal static class ProxyErrorsMiddleware
     }
 
     /// <summary>Innermost proxy-pipeline step: records each upstream attempt against its destination.</summary>
-    public static async Task RecordAttemptAsync(HttpContext context, RequestDelegate next, DestinationStatsRegistry stats)
+    public static async Task RecordAttemptAsync(HttpContext context, RequestDelegate next, DestinationStatsRegistry stats, AttemptLatencyRecorder latency)
     {
         context.Features.Get<Telemetry.RequestTelemetryFeature>()?.OnAttemptStarted(); // telemetry: attempts per request (span + access log)
+        var started = latency.Start(context); // traffic control: PeakEwma's latency sample
         await next(context).ConfigureAwait(false);
+        latency.Complete(context, started);
         var proxy = context.GetReverseProxyFeature();
         if (proxy.ProxiedDestination is not DestinationState destination)
         {

@@ -93,7 +93,7 @@ public sealed class PolicyConfigValidatorTests
     {
         var problems = Problems(new Dictionary<string, string?> { ["Ambassador:Policies:fast"] = "yes" });
 
-        Assert.Equal(["Ambassador:Policies:fast: must be a section with Retry, CircuitBreaker and/or Timeout settings, not a value"], problems);
+        Assert.Equal(["Ambassador:Policies:fast: must be a section with Retry, CircuitBreaker, Timeout, Limits and/or LoadBalancing settings, not a value"], problems);
     }
 
     [Fact]
@@ -124,7 +124,10 @@ public sealed class PolicyConfigValidatorTests
         Assert.Contains("Policies:*:Retry:Budget:Ratio", patterns);
         Assert.Contains("Policies:*:CircuitBreaker:BreakDuration", patterns);
         Assert.Contains("Policies:*:Timeout:Total", patterns);
-        Assert.Equal(14, patterns.Length);
+        Assert.Contains("Policies:*:CircuitBreaker:ConsecutiveFailures", patterns);
+        Assert.Contains("Policies:*:Limits:MaxConcurrentRequests", patterns);
+        Assert.Contains("Policies:*:LoadBalancing:DecayWindow", patterns);
+        Assert.Equal(22, patterns.Length);
     }
 
     private static List<string> Problems(Dictionary<string, string?> settings)
