@@ -29,6 +29,14 @@ public sealed class PolicyConfigValidatorTests
             ["Ambassador:Policies:fast:CircuitBreaker:BreakDuration"] = "1.00:00:00",
             ["Ambassador:Policies:fast:Timeout:PerTry"] = "00:00:02",
             ["Ambassador:Policies:fast:Timeout:Total"] = "00:00:02",
+            ["Ambassador:Policies:fast:CircuitBreaker:ConsecutiveFailures"] = "0",
+            ["Ambassador:Policies:fast:CircuitBreaker:MaxBreakDuration"] = "1.00:00:00",
+            ["Ambassador:Policies:fast:CircuitBreaker:MaxEjectionPercent"] = "100",
+            ["Ambassador:Policies:fast:Limits:MaxConcurrentRequests"] = "1",
+            ["Ambassador:Policies:fast:Limits:MaxQueuedRequests"] = "0",
+            ["Ambassador:Policies:fast:Limits:QueueTimeout"] = "00:10:00",
+            ["Ambassador:Policies:fast:Limits:MaxConcurrentRetries"] = "0",
+            ["Ambassador:Policies:fast:LoadBalancing:DecayWindow"] = "00:00:00.100",
             ["ReverseProxy:Clusters:inventory:Metadata:Policy"] = "FAST",
             ["ReverseProxy:Clusters:other:Metadata:Policy"] = "default",
             ["ReverseProxy:Clusters:plain:Destinations:d:Address"] = "http://127.0.0.1:1",
@@ -59,6 +67,27 @@ public sealed class PolicyConfigValidatorTests
     [InlineData("Timeout:PerTry", "00:00:00.001", "must be between 00:00:00.010 and 1.00:00:00")]
     [InlineData("Timeout:Total", "2.00:00:00", "must be between 00:00:00.010 and 1.00:00:00")]
     [InlineData("Timeout:PerTry", "00:01:00", "must not exceed Timeout:Total (00:00:30)")]
+    [InlineData("CircuitBreaker:ConsecutiveFailures", "1", "1 is out of range; use 0 (off) or 2 to 10000")]
+    [InlineData("CircuitBreaker:ConsecutiveFailures", "10001", "10001 is out of range; use 0 (off) or 2 to 10000")]
+    [InlineData("CircuitBreaker:ConsecutiveFailures", "five", "'five' is not a whole number")]
+    [InlineData("CircuitBreaker:MaxBreakDuration", "00:00:00.100", "00:00:00.1 is out of range; use 00:00:00.500 to 1.00:00:00")]
+    [InlineData("CircuitBreaker:MaxBreakDuration", "00:00:02", "00:00:02 is shorter than CircuitBreaker:BreakDuration; use at least 00:00:05")]
+    [InlineData("CircuitBreaker:MaxBreakDuration", "long", "'long' is not a duration (use a TimeSpan string such as 00:00:00.500)")]
+    [InlineData("CircuitBreaker:MaxEjectionPercent", "101", "101 is out of range; use 0 to 100 (a cluster may always eject one destination)")]
+    [InlineData("CircuitBreaker:MaxEjectionPercent", "-1", "-1 is out of range; use 0 to 100 (a cluster may always eject one destination)")]
+    [InlineData("CircuitBreaker:MaxEjectionPercent", "half", "'half' is not a whole number")]
+    [InlineData("Limits:MaxConcurrentRequests", "0", "0 is out of range; use 1 to 1000000")]
+    [InlineData("Limits:MaxConcurrentRequests", "1000001", "1000001 is out of range; use 1 to 1000000")]
+    [InlineData("Limits:MaxConcurrentRequests", "many", "'many' is not a whole number")]
+    [InlineData("Limits:MaxQueuedRequests", "-1", "-1 is out of range; use 0 (no queue) to 1000000")]
+    [InlineData("Limits:MaxQueuedRequests", "1.5", "'1.5' is not a whole number")]
+    [InlineData("Limits:QueueTimeout", "00:00:00", "00:00:00 is out of range; use 00:00:00.001 to 00:10:00")]
+    [InlineData("Limits:QueueTimeout", "01:00:00", "01:00:00 is out of range; use 00:00:00.001 to 00:10:00")]
+    [InlineData("Limits:QueueTimeout", "1s", "'1s' is not a duration (use a TimeSpan string such as 00:00:00.500)")]
+    [InlineData("Limits:MaxConcurrentRetries", "-3", "-3 is out of range; use 0 (no retries) to 1000000")]
+    [InlineData("Limits:MaxConcurrentRetries", "three", "'three' is not a whole number")]
+    [InlineData("LoadBalancing:DecayWindow", "00:00:00.010", "00:00:00.01 is out of range; use 00:00:00.100 to 00:10:00")]
+    [InlineData("LoadBalancing:DecayWindow", "10s", "'10s' is not a duration (use a TimeSpan string such as 00:00:00.500)")]
     public void Validate_BadValue_ReportsFullKeyAndReason(string key, string value, string message)
     {
         var problems = Problems(new Dictionary<string, string?> { ["Ambassador:Policies:default:" + key] = value });
