@@ -48,7 +48,8 @@ public static class PoliciesServiceCollectionExtensions
         services.TryAddSingleton<AttemptLatencyRecorder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Yarp.ReverseProxy.LoadBalancing.ILoadBalancingPolicy, PeakEwmaLoadBalancingPolicy>());
         services.TryAddSingleton<ResilienceTelemetry>();
-        services.TryAddSingleton<ResilienceHandler>();
+        services.TryAddSingleton<DestinationPicker>();
+        services.TryAddSingleton<RequestStatePoolPolicy>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransformProvider, HoldBackRetriedResponsesTransformProvider>());
         return services;
     }

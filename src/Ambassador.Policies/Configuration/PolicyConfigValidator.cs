@@ -57,7 +57,7 @@ internal static class PolicyConfigValidator
     /// <summary>Validates <paramref name="configuration"/>; calls <paramref name="report"/> once per problem.</summary>
     public static void Validate(IConfiguration configuration, Action<string, string> report)
     {
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { PolicyConstants.DefaultPolicyName };
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { PolicyConstants.DefaultPolicyName, PolicyConstants.NoPolicyName };
         foreach (var section in configuration.GetSection(PolicyConstants.SectionPath).GetChildren())
         {
             names.Add(section.Key);

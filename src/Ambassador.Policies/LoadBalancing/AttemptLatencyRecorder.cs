@@ -36,7 +36,7 @@ internal sealed class AttemptLatencyRecorder(PeakEwmaRegistry estimates, PolicyP
 
         var status = context.Response.StatusCode;
         var failed = context.Features.Get<IForwarderErrorFeature>() is not null || status >= 500 || status == StatusCodes.Status429TooManyRequests;
-        var window = policies.ForCluster(proxy.Cluster.Config).Options.LoadBalancing.DecayWindow;
+        var window = policies.ForRequest(proxy.Cluster.Config)?.Options.LoadBalancing.DecayWindow ?? LoadBalancingConstants.DefaultDecayWindow;
         estimates.Observe(proxy.Cluster.Config.ClusterId, destination.DestinationId, estimates.TimeProvider.GetElapsedTime(started), failed, window);
     }
 }

@@ -29,7 +29,7 @@ internal sealed class PeakEwmaLoadBalancingPolicy(PeakEwmaRegistry estimates, Po
             second++;
         }
 
-        var window = policies.ForCluster(cluster.Model.Config).Options.LoadBalancing.DecayWindow;
+        var window = policies.ForRequest(cluster.Model.Config)?.Options.LoadBalancing.DecayWindow ?? LoadBalancingConstants.DefaultDecayWindow;
         var a = availableDestinations[first];
         var b = availableDestinations[second];
         return Cost(cluster.ClusterId, a, window) <= Cost(cluster.ClusterId, b, window) ? a : b;

@@ -149,7 +149,7 @@ public static partial class AmbassadorHost
 
         var app = builder.Build();
         app.UseAmbassadorTelemetry(); // telemetry: request metrics, span tags, access log (outermost, proxy listeners only)
-        app.Use(RequestGuards.RejectAmbiguousFramingAsync);
+        app.Use(RequestGuards.RejectAmbiguousFramingAsync); // request guards
         app.UseRouting();
         app.MapAmbassadorAdmin()
             .MapAmbassadorMetrics(); // telemetry: Prometheus /metrics, admin listener only
@@ -173,22 +173,21 @@ public static partial class AmbassadorHost
         builder.Services.AddAmbassadorResilience(config);
     }
 
-    /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>
+    /// <summary>
+    /// The proxy pipeline, in order (request telemetry and request guards run before routing, in <see cref="Build"/>).
+    /// </summary>
     public static void MapProxy(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        // The (context, RequestDelegate) overloads of Use allocate nothing per request; the Func<Task> ones do.
-        var stats = app.Services.GetRequiredService<DestinationStatsRegistry>();
-        var latency = app.Services.GetRequiredService<Ambassador.Policies.LoadBalancing.AttemptLatencyRecorder>();
         app.MapReverseProxy(proxy =>
         {
-            proxy.Use(ProxyErrorsMiddleware.HandleErrorsAsync);
-            proxy.UseAmbassadorLimits(); // traffic control: per-cluster concurrency limits
-            proxy.UseAmbassadorResilience();
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-            proxy.Use((context, next) => ProxyErrorsMiddleware.RecordAttemptAsync(context, next, stats, latency));
+            proxy.UseAmbassadorErrors();        // error mapping: every problem answer for a routed request (Hosting/ProxyErrorsMiddleware)
+            proxy.UseAmbassadorLimits();        // limits: per-cluster concurrency (Ambassador.Policies/Limits/ConcurrencyLimitsMiddleware)
+            proxy.UseAmbassadorResilience();    // policy: the attempt loop (Ambassador.Policies/Proxy/ResilienceMiddleware)
+            proxy.UseSessionAffinity();         // YARP, per attempt
+            proxy.UseLoadBalancing();           // YARP, per attempt (sees the one destination the policy picked)
+            proxy.UsePassiveHealthChecks();     // YARP, per attempt
+            proxy.UseAttemptRecording();        // per-attempt recording (Telemetry/AttemptRecordingMiddleware); then YARP's forwarder
         });
     }
 
@@ -223,12 +222,13 @@ public static partial class AmbassadorHost
         {
             var registry = kestrel.ApplicationServices.GetRequiredService<ListenerRegistry>();
             kestrel.AddServerHeader = false;
-            var h2c = new H2cPriorKnowledge(registry);
+            var h2c = new H2cPriorKnowledge(registry, kestrel);
             Listen(kestrel, proxy, options =>
             {
                 // HTTP/1.1, plus HTTP/2 with prior knowledge spliced to the internal h2c listener (gRPC over h2c).
                 options.Protocols = HttpProtocols.Http1;
                 options.Use(h2c.Middleware);
+                options.Use(RequestFramingScanner.Middleware);
                 registry.Add(ListenerNames.Proxy, options);
             });
             kestrel.Listen(System.Net.IPAddress.Loopback, 0, options =>
@@ -242,6 +242,7 @@ public static partial class AmbassadorHost
                 Listen(kestrel, proxyTls, options =>
                 {
                     Tls.InboundTlsHandshake.ConfigureListener(options);
+                    options.Use(RequestFramingScanner.Middleware);
                     registry.Add(ListenerNames.ProxyTls, options);
                 });
             }
@@ -275,8 +276,7 @@ public static partial class AmbassadorHost
             return Task.CompletedTask;
         }
 
-        return ProxyProblem.WriteAsync(context, StatusCodes.Status404NotFound, ProxyProblem.NoRoute,
-            $"No route matches {context.Request.Method} {context.Request.Path}.");
+        return ProxyErrorsMiddleware.WriteAsync(context, Policies.Proxy.ProxyFailure.NoRoute);
     }
 
     private static (string[] AspNetArgs, List<string> ConfigPaths) SplitArgs(string[] args)
