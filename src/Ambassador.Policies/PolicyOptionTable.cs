@@ -61,6 +61,38 @@ internal static class PolicyOptionTable
         "CircuitBreaker:BreakDuration", TimeSpan.FromSeconds(5), min: TimeSpan.FromMilliseconds(500), max: TimeSpan.FromDays(1),
         doc: "Time an open breaker keeps its destination out of load balancing before one probe decides.");
 
+    public static readonly IntegerOption<int> ConsecutiveFailures = OptionSpec.Int(
+        "CircuitBreaker:ConsecutiveFailures", 5, min: 0, max: 10_000,
+        doc: "Failed attempts in a row that open a destination's breaker whatever the ratio (Envoy's consecutive_5xx); 0 turns it off, 1 is not allowed.");
+
+    public static readonly DurationOption MaxBreakDuration = OptionSpec.Duration(
+        "CircuitBreaker:MaxBreakDuration", TimeSpan.FromMinutes(5), min: TimeSpan.FromMilliseconds(500), max: TimeSpan.FromDays(1),
+        doc: "Longest ejection: a re-ejected destination stays out BreakDuration x consecutive ejections, at most this (Envoy's max_ejection_time).");
+
+    public static readonly IntegerOption<int> MaxEjectionPercent = OptionSpec.Int(
+        "CircuitBreaker:MaxEjectionPercent", 50, min: 0, max: 100,
+        doc: "Largest share (percent) of a cluster's destinations ejected at once; a cluster may always eject one (Envoy's max_ejection_percent).");
+
+    public static readonly IntegerOption<int> MaxConcurrentRequests = OptionSpec.Int(
+        "Limits:MaxConcurrentRequests", 1024, min: 1, max: 1_000_000,
+        doc: "Requests of one cluster in flight at once (Envoy's max_requests); more wait in the queue.");
+
+    public static readonly IntegerOption<int> MaxQueuedRequests = OptionSpec.Int(
+        "Limits:MaxQueuedRequests", 1024, min: 0, max: 1_000_000,
+        doc: "Requests of one cluster waiting for a slot (Envoy's max_pending_requests); beyond it: 503 overloaded at once.");
+
+    public static readonly DurationOption QueueTimeout = OptionSpec.Duration(
+        "Limits:QueueTimeout", TimeSpan.FromSeconds(1), min: TimeSpan.FromMilliseconds(1), max: TimeSpan.FromMinutes(10),
+        doc: "Longest wait in the queue before 503 overloaded.");
+
+    public static readonly IntegerOption<int> MaxConcurrentRetries = OptionSpec.Int(
+        "Limits:MaxConcurrentRetries", 3, min: 0, max: 1_000_000,
+        doc: "Retries of one cluster in flight at once (Envoy's max_retries); a retry beyond it is not made.");
+
+    public static readonly DurationOption DecayWindow = OptionSpec.Duration(
+        "LoadBalancing:DecayWindow", TimeSpan.FromSeconds(10), min: TimeSpan.FromMilliseconds(100), max: TimeSpan.FromMinutes(10),
+        doc: "How fast PeakEwma forgets a latency peak (Linkerd's default decay is 10 s).");
+
     public static readonly DurationOption PerTry = OptionSpec.Duration(
         "Timeout:PerTry", TimeSpan.FromSeconds(10), min: TimeSpan.FromMilliseconds(10), max: TimeSpan.FromDays(1),
         doc: "Time allowed for one attempt up to its response headers (Envoy's per_try_timeout); at most Total.");
@@ -73,7 +105,8 @@ internal static class PolicyOptionTable
         PolicyConstants.SectionPath + ":*",
         "A named resilience policy; clusters select one with Metadata:Policy, and 'default' applies to clusters that name none.",
         MaxRetries, BaseDelay, MaxDelay, RetryOn, RetryNonIdempotent, MaxBufferedBodyBytes, BudgetRatio, BudgetMinPerSecond,
-        FailureRatio, MinimumThroughput, SamplingDuration, BreakDuration,
+        FailureRatio, MinimumThroughput, SamplingDuration, BreakDuration, ConsecutiveFailures, MaxBreakDuration, MaxEjectionPercent,
+        MaxConcurrentRequests, MaxQueuedRequests, QueueTimeout, MaxConcurrentRetries, DecayWindow,
         PerTry, Total);
 
     private static string? CheckRetryOn(string raw)

@@ -1,4 +1,6 @@
 using Ambassador.Policies.CircuitBreaker;
+using Ambassador.Policies.Limits;
+using Ambassador.Policies.LoadBalancing;
 using Ambassador.Policies.Retry;
 using Ambassador.Policies.Timeout;
 
@@ -19,6 +21,14 @@ public sealed class PolicyOptions
 
     /// <summary>Per-attempt and whole-request timeouts.</summary>
     public TimeoutPolicyOptions Timeout { get; set; } = new();
+
+    /// <summary>Per-cluster concurrency limits: requests in flight, queued, and retries in flight.</summary>
+    [ValidateObjectMembers]
+    public LimitsPolicyOptions Limits { get; set; } = new();
+
+    /// <summary>Settings of Ambassador's load balancers (<c>PeakEwma</c>) for the clusters using this policy.</summary>
+    [ValidateObjectMembers]
+    public LoadBalancingPolicyOptions LoadBalancing { get; set; } = new();
 }
 
 /// <summary>All configured policies, bound from the <c>Ambassador</c> section (only its <c>Policies</c> child).</summary>

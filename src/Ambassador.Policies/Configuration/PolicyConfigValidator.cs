@@ -52,6 +52,24 @@ internal static class PolicyConfigValidator
                 $"'{Shown(policy, PolicyOptionTable.PerTry, perTry)}' exceeds {policy.Path}:{PolicyOptionTable.Total.Key} ({Shown(policy, PolicyOptionTable.Total, total)})",
                 "use a PerTry of at most Total");
         }
+
+        if (PolicyOptionTable.ConsecutiveFailures.TryGet(policy, out var consecutive) && consecutive == 1)
+        {
+            // One failure is no pattern: a single reset would eject a healthy destination.
+            problems.Add($"{policy.Path}:{PolicyOptionTable.ConsecutiveFailures.Key}", "'1' is out of range", "use 0 (off) or an integer from 2 to 10000");
+        }
+
+        // Checked only when set: a longer BreakDuration alone keeps working with the default cap.
+        if (policy[PolicyOptionTable.MaxBreakDuration.Key] is not null
+            && PolicyOptionTable.MaxBreakDuration.TryGet(policy, out var maxBreak)
+            && PolicyOptionTable.BreakDuration.TryGet(policy, out var breakDuration)
+            && maxBreak < breakDuration)
+        {
+            problems.Add(
+                $"{policy.Path}:{PolicyOptionTable.MaxBreakDuration.Key}",
+                $"'{Shown(policy, PolicyOptionTable.MaxBreakDuration, maxBreak)}' is less than {policy.Path}:{PolicyOptionTable.BreakDuration.Key} ({Shown(policy, PolicyOptionTable.BreakDuration, breakDuration)})",
+                "use a MaxBreakDuration of at least BreakDuration");
+        }
     }
 
     /// <summary>The value as the user wrote it, or the default as it would be written.</summary>

@@ -44,6 +44,12 @@ public enum ProxyFailure
 
     /// <summary>A gRPC call's <c>grpc-timeout</c> is malformed (400 <c>bad-request</c>, gRPC INTERNAL).</summary>
     InvalidGrpcTimeout,
+
+    /// <summary>The cluster's requests in flight and queue are full (503 <c>overloaded</c>).</summary>
+    Overloaded,
+
+    /// <summary>The request waited in the cluster's queue longer than its queue timeout (503 <c>overloaded</c>).</summary>
+    OverloadedQueueTimeout,
 }
 
 /// <summary>

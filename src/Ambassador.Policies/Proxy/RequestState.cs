@@ -293,7 +293,8 @@ internal sealed class RequestState
             return false;
         }
 
-        return true;
+        // Traffic control: at most Limits:MaxConcurrentRetries retries of the cluster in flight (counted when refused).
+        return Limits.ClusterLimiterRegistry.TryAcquireRetry(Context, Cluster.ClusterId);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -75,15 +75,18 @@ internal static class AdminEndpoints
         var discovery = services.GetService<IClusterDiscoveryStatus>();
         var breakers = services.GetService<IBreakerStateSource>();
         var stats = services.GetRequiredService<DestinationStatsRegistry>();
+        var limiters = services.GetService<Ambassador.Policies.Limits.ClusterLimiterRegistry>();
         var clusters = new List<ClusterView>();
         foreach (var cluster in services.GetRequiredService<IProxyStateLookup>().GetClusters().OrderBy(c => c.ClusterId, StringComparer.Ordinal))
         {
             var config = cluster.Model.Config;
             var status = discovery?.GetStatus(cluster.ClusterId);
+            var limiter = limiters?.Find(cluster.ClusterId);
             var destinations = new List<DestinationView>();
             foreach (var destination in cluster.Destinations.Values.OrderBy(d => d.DestinationId, StringComparer.Ordinal))
             {
                 var (requests, failures) = stats.Get(cluster.ClusterId, destination.DestinationId);
+                var ejection = breakers?.GetEjection(cluster.ClusterId, destination.DestinationId) ?? default;
                 destinations.Add(new DestinationView(
                     destination.DestinationId,
                     destination.Model.Config.Address,
@@ -91,7 +94,9 @@ internal static class AdminEndpoints
                     FormatBreaker(breakers?.GetState(cluster.ClusterId, destination.DestinationId) ?? BreakerState.Closed),
                     destination.ConcurrentRequestCount,
                     requests,
-                    failures));
+                    failures,
+                    ejection.Ejections,
+                    ejection.ReturnsAt));
             }
 
             clusters.Add(new ClusterView(
@@ -99,6 +104,9 @@ internal static class AdminEndpoints
                 status?.Source ?? "static",
                 PolicyProvider.PolicyNameOf(config) ?? PolicyConstants.DefaultPolicyName,
                 status is null ? null : new DiscoveryView(status.Index, status.LastSuccess, status.LastError),
+                limiter?.InFlight ?? 0,
+                limiter?.Queued ?? 0,
+                limiter?.RetriesInFlight ?? 0,
                 destinations));
         }
 

@@ -10,6 +10,9 @@ internal sealed record ClusterView(
     string Source,
     string Policy,
     DiscoveryView? Discovery,
+    int InFlight,
+    int Queued,
+    int RetriesInFlight,
     IReadOnlyList<DestinationView> Destinations);
 
 internal sealed record DiscoveryView(long? Index, DateTimeOffset? LastSuccess, string? LastError);
@@ -21,7 +24,9 @@ internal sealed record DestinationView(
     string Breaker,
     int InFlight,
     long Requests,
-    long Failures);
+    long Failures,
+    int Ejections,
+    DateTimeOffset? ReturnsAt);
 
 internal sealed record ReadinessResponse(string Status, IReadOnlyList<string> Reasons);
 

@@ -188,7 +188,7 @@ public static partial class AmbassadorHost
         app.MapReverseProxy(proxy =>
         {
             proxy.UseAmbassadorErrors();        // error mapping: every problem answer for a routed request (Hosting/ProxyErrorsMiddleware)
-                                                // limits: none yet
+            proxy.UseAmbassadorLimits();        // limits: per-cluster concurrency (Ambassador.Policies/Limits/ConcurrencyLimitsMiddleware)
             proxy.UseAmbassadorResilience();    // policy: the attempt loop (Ambassador.Policies/Proxy/ResilienceMiddleware)
             proxy.UseSessionAffinity();         // YARP, per attempt
             proxy.UseLoadBalancing();           // YARP, per attempt (sees the one destination the policy picked)

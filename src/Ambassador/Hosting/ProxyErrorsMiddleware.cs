@@ -1,3 +1,5 @@
+using System.Globalization;
+using Ambassador.Policies.Limits;
 using Ambassador.Policies.Proxy;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -52,8 +54,22 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
                 $"Cluster '{cluster}' (route '{route}'): the upstream could not be reached or failed ({context.Features.Get<IForwarderErrorFeature>()?.Error})."),
             ProxyFailure.InvalidGrpcTimeout => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
                 "The request's grpc-timeout is not a gRPC timeout (1 to 8 digits and a unit H, M, S, m, u or n, e.g. 500m); it was not forwarded."),
+            ProxyFailure.Overloaded or ProxyFailure.OverloadedQueueTimeout => WriteOverloadedAsync(context, failure, cluster, route),
             _ => Task.CompletedTask,
         };
+    }
+
+    private static Task WriteOverloadedAsync(HttpContext context, ProxyFailure failure, string? cluster, string? route)
+    {
+        // The limits that turned the request away are the ones its cluster's limiter was built with.
+        var limits = cluster is null ? null : context.RequestServices.GetService<ClusterLimiterRegistry>()?.Find(cluster)?.Options;
+        limits ??= new LimitsPolicyOptions();
+        var detail = failure == ProxyFailure.OverloadedQueueTimeout
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"Cluster '{cluster}' (route '{route}') is overloaded: the request waited longer than Limits:QueueTimeout ({limits.QueueTimeout:c}) for one of Limits:MaxConcurrentRequests ({limits.MaxConcurrentRequests}).")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"Cluster '{cluster}' (route '{route}') is overloaded: Limits:MaxConcurrentRequests ({limits.MaxConcurrentRequests}) in flight and Limits:MaxQueuedRequests ({limits.MaxQueuedRequests}) queued.");
+        return ProxyProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProxyProblem.Overloaded, detail);
     }
 
     /// <summary>The failure a forwarder error stands for (<see cref="ProxyFailure.None"/> when the client went away).</summary>

@@ -34,6 +34,9 @@ public static class ProxyProblem
     /// <summary>Request body larger than the configured limit (413).</summary>
     public const string BodyTooLarge = "body-too-large";
 
+    /// <summary>A cluster's concurrency limit (in flight and queued) is full (503).</summary>
+    public const string Overloaded = "overloaded";
+
     /// <summary>The request itself is malformed (400).</summary>
     public const string BadRequest = "bad-request";
 

@@ -1,4 +1,5 @@
 using Ambassador.Policies;
+using Ambassador.Policies.LoadBalancing;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -8,12 +9,14 @@ namespace Ambassador.Telemetry;
 /// The innermost proxy step, right before the forwarder: counts each upstream attempt on the request's telemetry (span
 /// and access log attempt numbers) and records its result against its destination (<c>/admin/clusters</c>).
 /// </summary>
-internal sealed class AttemptRecordingMiddleware(RequestDelegate next, DestinationStatsRegistry stats)
+internal sealed class AttemptRecordingMiddleware(RequestDelegate next, DestinationStatsRegistry stats, AttemptLatencyRecorder latency)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         context.Features.Get<RequestTelemetryFeature>()?.OnAttemptStarted();
+        var started = latency.Start(context); // traffic control: PeakEwma's latency sample
         await next(context).ConfigureAwait(false);
+        latency.Complete(context, started);
         var proxy = context.GetReverseProxyFeature();
         if (proxy.ProxiedDestination is not DestinationState destination)
         {

@@ -34,7 +34,8 @@ public static class TelemetryApplicationBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(proxy);
         var stats = proxy.ApplicationServices.GetRequiredService<DestinationStatsRegistry>();
-        proxy.Use(next => new AttemptRecordingMiddleware(next, stats).InvokeAsync);
+        var latency = proxy.ApplicationServices.GetRequiredService<Ambassador.Policies.LoadBalancing.AttemptLatencyRecorder>();
+        proxy.Use(next => new AttemptRecordingMiddleware(next, stats, latency).InvokeAsync);
         return proxy;
     }
 

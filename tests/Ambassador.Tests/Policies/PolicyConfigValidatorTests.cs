@@ -30,6 +30,14 @@ public sealed class PolicyConfigValidatorTests
             ["Ambassador:Policies:fast:CircuitBreaker:BreakDuration"] = "1.00:00:00",
             ["Ambassador:Policies:fast:Timeout:PerTry"] = "00:00:02",
             ["Ambassador:Policies:fast:Timeout:Total"] = "00:00:02",
+            ["Ambassador:Policies:fast:CircuitBreaker:ConsecutiveFailures"] = "0",
+            ["Ambassador:Policies:fast:CircuitBreaker:MaxBreakDuration"] = "1.00:00:00",
+            ["Ambassador:Policies:fast:CircuitBreaker:MaxEjectionPercent"] = "100",
+            ["Ambassador:Policies:fast:Limits:MaxConcurrentRequests"] = "1",
+            ["Ambassador:Policies:fast:Limits:MaxQueuedRequests"] = "0",
+            ["Ambassador:Policies:fast:Limits:QueueTimeout"] = "00:10:00",
+            ["Ambassador:Policies:fast:Limits:MaxConcurrentRetries"] = "0",
+            ["Ambassador:Policies:fast:LoadBalancing:DecayWindow"] = "00:00:00.100",
             ["ReverseProxy:Clusters:inventory:Metadata:Policy"] = "FAST",
             ["ReverseProxy:Clusters:other:Metadata:Policy"] = "default",
             ["ReverseProxy:Clusters:plain:Destinations:d:Address"] = "http://127.0.0.1:1",
@@ -62,6 +70,19 @@ public sealed class PolicyConfigValidatorTests
     [InlineData("Timeout:PerTry", "00:01:00", "'00:01:00' exceeds Ambassador:Policies:default:Timeout:Total (00:00:30); use a PerTry of at most Total")]
     [InlineData("Retry:MaxRetrys", "3", "unknown key; did you mean 'MaxRetries'?")]
     [InlineData("Timeout:Overall", "00:00:01", "unknown key; allowed here: PerTry, Total")]
+    [InlineData("CircuitBreaker:ConsecutiveFailures", "1", "'1' is out of range; use 0 (off) or an integer from 2 to 10000")]
+    [InlineData("CircuitBreaker:ConsecutiveFailures", "10001", "'10001' is out of range; use an integer from 0 to 10000")]
+    [InlineData("CircuitBreaker:ConsecutiveFailures", "five", "'five' is not an integer; use an integer from 0 to 10000")]
+    [InlineData("CircuitBreaker:MaxBreakDuration", "00:00:00.100", "'00:00:00.100' is out of range; use a TimeSpan from 00:00:00.500 to 1.00:00:00, e.g. 00:05:00")]
+    [InlineData("CircuitBreaker:MaxBreakDuration", "00:00:02", "'00:00:02' is less than Ambassador:Policies:default:CircuitBreaker:BreakDuration (00:00:05); use a MaxBreakDuration of at least BreakDuration")]
+    [InlineData("CircuitBreaker:MaxEjectionPercent", "101", "'101' is out of range; use an integer from 0 to 100")]
+    [InlineData("CircuitBreaker:MaxEjectionPercent", "half", "'half' is not an integer; use an integer from 0 to 100")]
+    [InlineData("Limits:MaxConcurrentRequests", "0", "'0' is out of range; use an integer from 1 to 1000000")]
+    [InlineData("Limits:MaxQueuedRequests", "-1", "'-1' is out of range; use an integer from 0 to 1000000")]
+    [InlineData("Limits:QueueTimeout", "01:00:00", "'01:00:00' is out of range; use a TimeSpan from 00:00:00.001 to 00:10:00, e.g. 00:00:01")]
+    [InlineData("Limits:QueueTimeout", "1s", "'1s' is not a duration; use a TimeSpan from 00:00:00.001 to 00:10:00, e.g. 00:00:01")]
+    [InlineData("Limits:MaxConcurrentRetries", "three", "'three' is not an integer; use an integer from 0 to 1000000")]
+    [InlineData("LoadBalancing:DecayWindow", "00:00:00.010", "'00:00:00.010' is out of range; use a TimeSpan from 00:00:00.100 to 00:10:00, e.g. 00:00:10")]
     public void Validate_BadValue_ReportsFullKeyAndReason(string key, string value, string message)
     {
         var problems = Problems(new Dictionary<string, string?> { ["Ambassador:Policies:default:" + key] = value });
