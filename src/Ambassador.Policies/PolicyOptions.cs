@@ -23,11 +23,9 @@ public sealed class PolicyOptions
     public TimeoutPolicyOptions Timeout { get; set; } = new();
 
     /// <summary>Per-cluster concurrency limits: requests in flight, queued, and retries in flight.</summary>
-    [ValidateObjectMembers]
     public LimitsPolicyOptions Limits { get; set; } = new();
 
     /// <summary>Settings of Ambassador's load balancers (<c>PeakEwma</c>) for the clusters using this policy.</summary>
-    [ValidateObjectMembers]
     public LoadBalancingPolicyOptions LoadBalancing { get; set; } = new();
 }
 

@@ -40,9 +40,6 @@ public static class ProxyProblem
     /// <summary>The request itself is malformed (400).</summary>
     public const string BadRequest = "bad-request";
 
-    /// <summary>A cluster's concurrency limit (in flight + queued) is full (503).</summary>
-    public const string Overloaded = "overloaded";
-
     // Details quote route and cluster ids; relaxed escaping keeps them readable ('x', not \u0027x\u0027).
     private static readonly ProblemJsonContext Json = new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
