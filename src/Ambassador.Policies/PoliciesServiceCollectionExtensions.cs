@@ -40,7 +40,8 @@ public static class PoliciesServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Yarp.ReverseProxy.Model.IClusterChangeListener, BreakerPruningListener>());
         services.TryAddSingleton<IBreakerStateSource>(sp => sp.GetRequiredService<DestinationBreakerRegistry>());
         services.TryAddSingleton<ResilienceTelemetry>();
-        services.TryAddSingleton<ResilienceHandler>();
+        services.TryAddSingleton<DestinationPicker>();
+        services.TryAddSingleton<RequestStatePoolPolicy>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransformProvider, HoldBackRetriedResponsesTransformProvider>());
         return services;
     }

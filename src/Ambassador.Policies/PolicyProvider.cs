@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Ambassador.Policies.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
@@ -12,14 +13,16 @@ namespace Ambassador.Policies;
 internal sealed partial class PolicyProvider : IDisposable
 {
     private readonly TimeProvider _timeProvider;
+    private readonly ResilienceTelemetry? _telemetry;
     private readonly ILogger _logger;
     private readonly IOptionsMonitor<PolicyCatalogOptions> _options;
     private readonly IDisposable? _subscription;
     private volatile Snapshot? _snapshot;
 
-    public PolicyProvider(IOptionsMonitor<PolicyCatalogOptions> options, TimeProvider timeProvider, ILogger<PolicyProvider> logger)
+    public PolicyProvider(IOptionsMonitor<PolicyCatalogOptions> options, TimeProvider timeProvider, ILogger<PolicyProvider> logger, ResilienceTelemetry? telemetry = null)
     {
         _timeProvider = timeProvider;
+        _telemetry = telemetry;
         _logger = logger;
         _options = options;
 
@@ -53,6 +56,13 @@ internal sealed partial class PolicyProvider : IDisposable
         LogUnknownPolicy(_logger, cluster!.ClusterId, name);
         return snapshot.Default;
     }
+
+    /// <summary>
+    /// The policy the policy step applies to a request for <paramref name="cluster"/>: null when the cluster names
+    /// <c>none</c> (no resilience step at all: one attempt, YARP's own timeouts).
+    /// </summary>
+    public ResolvedPolicy? ForRequest(ClusterConfig? cluster)
+        => string.Equals(PolicyNameOf(cluster), PolicyConstants.NoPolicyName, StringComparison.OrdinalIgnoreCase) ? null : ForCluster(cluster);
 
     /// <summary>The policy by name, or null.</summary>
     public ResolvedPolicy? Find(string name)
@@ -91,12 +101,12 @@ internal sealed partial class PolicyProvider : IDisposable
         var policies = new Dictionary<string, ResolvedPolicy>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, options) in catalog.Policies)
         {
-            policies[name] = new ResolvedPolicy(name, options, _timeProvider);
+            policies[name] = new ResolvedPolicy(name, options, _timeProvider, _telemetry);
         }
 
         if (!policies.TryGetValue(PolicyConstants.DefaultPolicyName, out var fallback))
         {
-            fallback = new ResolvedPolicy(PolicyConstants.DefaultPolicyName, new PolicyOptions(), _timeProvider);
+            fallback = new ResolvedPolicy(PolicyConstants.DefaultPolicyName, new PolicyOptions(), _timeProvider, _telemetry);
             policies[PolicyConstants.DefaultPolicyName] = fallback;
         }
 

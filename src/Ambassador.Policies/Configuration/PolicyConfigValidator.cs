@@ -13,7 +13,7 @@ internal static class PolicyConfigValidator
     /// <summary>Adds every cross-key and reference problem of <paramref name="configuration"/> to <paramref name="problems"/>.</summary>
     public static void Validate(IConfiguration configuration, ConfigProblems problems)
     {
-        var names = new SortedSet<string>(StringComparer.OrdinalIgnoreCase) { PolicyConstants.DefaultPolicyName };
+        var names = new SortedSet<string>(StringComparer.OrdinalIgnoreCase) { PolicyConstants.DefaultPolicyName, PolicyConstants.NoPolicyName };
         foreach (var policy in PolicyOptionTable.Section.Instances(configuration))
         {
             names.Add(policy.Key);

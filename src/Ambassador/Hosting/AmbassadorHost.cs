@@ -29,6 +29,7 @@ public static partial class AmbassadorHost
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
         ["Logging:LogLevel:Yarp"] = "Warning",
+        ["Logging:LogLevel:Yarp.ReverseProxy.Forwarder.HttpForwarder"] = "Error", // a warning with stack trace per failed attempt; UpstreamFailureLog says it once
         ["Logging:Console:FormatterName"] = "simple",
         ["Logging:Console:FormatterOptions:SingleLine"] = "true",
         ["Logging:Console:FormatterOptions:TimestampFormat"] = "yyyy-MM-ddTHH:mm:ss.fffZ ",
@@ -128,6 +129,7 @@ public static partial class AmbassadorHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ListenerRegistry>();
         services.AddSingleton<DestinationStatsRegistry>();
+        services.AddSingleton<Logging.UpstreamFailureLog>();
         services.Configure<ListenerOptions>(validated.GetSection(ListenerOptions.SectionName));
         services.Configure<LifecycleOptions>(validated.GetSection(LifecycleOptions.SectionName));
         services.AddSingleton<ConfigValidator>();
@@ -150,7 +152,7 @@ public static partial class AmbassadorHost
 
         var app = builder.Build();
         app.UseAmbassadorTelemetry(); // telemetry: request metrics, span tags, access log (outermost, proxy listeners only)
-        app.Use(RequestGuards.RejectAmbiguousFramingAsync);
+        app.Use(RequestGuards.RejectAmbiguousFramingAsync); // request guards
         app.UseRouting();
         app.MapAmbassadorAdmin()
             .MapAmbassadorMetrics(); // telemetry: Prometheus /metrics, admin listener only
@@ -174,20 +176,21 @@ public static partial class AmbassadorHost
         builder.Services.AddAmbassadorResilience(config);
     }
 
-    /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>
+    /// <summary>
+    /// The proxy pipeline, in order (request telemetry and request guards run before routing, in <see cref="Build"/>).
+    /// </summary>
     public static void MapProxy(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        // The (context, RequestDelegate) overloads of Use allocate nothing per request; the Func<Task> ones do.
-        var stats = app.Services.GetRequiredService<DestinationStatsRegistry>();
         app.MapReverseProxy(proxy =>
         {
-            proxy.Use(ProxyErrorsMiddleware.HandleErrorsAsync);
-            proxy.UseAmbassadorResilience();
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-            proxy.Use((context, next) => ProxyErrorsMiddleware.RecordAttemptAsync(context, next, stats));
+            proxy.UseAmbassadorErrors();        // error mapping: every problem answer for a routed request (Hosting/ProxyErrorsMiddleware)
+                                                // limits: none yet
+            proxy.UseAmbassadorResilience();    // policy: the attempt loop (Ambassador.Policies/Proxy/ResilienceMiddleware)
+            proxy.UseSessionAffinity();         // YARP, per attempt
+            proxy.UseLoadBalancing();           // YARP, per attempt (sees the one destination the policy picked)
+            proxy.UsePassiveHealthChecks();     // YARP, per attempt
+            proxy.UseAttemptRecording();        // per-attempt recording (Telemetry/AttemptRecordingMiddleware); then YARP's forwarder
         });
     }
 
@@ -208,8 +211,7 @@ public static partial class AmbassadorHost
             return Task.CompletedTask;
         }
 
-        return ProxyProblem.WriteAsync(context, StatusCodes.Status404NotFound, ProxyProblem.NoRoute,
-            $"No route matches {context.Request.Method} {context.Request.Path}.");
+        return ProxyErrorsMiddleware.WriteAsync(context, Policies.Proxy.ProxyFailure.NoRoute);
     }
 
     private static (string[] AspNetArgs, List<string> ConfigPaths) SplitArgs(string[] args)

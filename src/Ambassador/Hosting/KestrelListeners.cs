@@ -20,12 +20,13 @@ internal sealed class KestrelListeners(
     {
         var server = kestrel.Value;
         var addresses = listeners.CurrentValue;
-        var h2c = new H2cPriorKnowledge(registry);
+        var h2c = new H2cPriorKnowledge(registry, server);
         Listen(server, addresses.Proxy, options =>
         {
             // HTTP/1.1, plus HTTP/2 with prior knowledge spliced to the internal h2c listener (gRPC over h2c).
             options.Protocols = HttpProtocols.Http1;
             options.Use(h2c.Middleware);
+            options.Use(RequestFramingScanner.Middleware);
             registry.Add(ListenerNames.Proxy, options);
         });
         server.Listen(System.Net.IPAddress.Loopback, 0, options =>
@@ -39,6 +40,7 @@ internal sealed class KestrelListeners(
             Listen(server, addresses.ProxyTls, options =>
             {
                 InboundTlsHandshake.ConfigureListener(options);
+                options.Use(RequestFramingScanner.Middleware);
                 registry.Add(ListenerNames.ProxyTls, options);
             });
         }

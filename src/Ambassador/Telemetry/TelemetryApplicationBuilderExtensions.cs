@@ -1,4 +1,5 @@
 using Ambassador.Hosting;
+using Ambassador.Policies;
 using Ambassador.Telemetry;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -23,6 +24,18 @@ public static class TelemetryApplicationBuilderExtensions
             services.GetRequiredService<ProxyMetrics>(),
             services.GetRequiredService<AccessLogWriter>(),
             services.GetRequiredService<TimeProvider>()).InvokeAsync);
+    }
+
+    /// <summary>
+    /// Adds the per-attempt recording step to the proxy pipeline (attempt numbers for spans and the access log, and the
+    /// per-destination counters of <c>/admin/clusters</c>). Put it last, right before the forwarder.
+    /// </summary>
+    public static IReverseProxyApplicationBuilder UseAttemptRecording(this IReverseProxyApplicationBuilder proxy)
+    {
+        ArgumentNullException.ThrowIfNull(proxy);
+        var stats = proxy.ApplicationServices.GetRequiredService<DestinationStatsRegistry>();
+        proxy.Use(next => new AttemptRecordingMiddleware(next, stats).InvokeAsync);
+        return proxy;
     }
 
     /// <summary>

@@ -19,14 +19,14 @@ public sealed class RequestHelpersTests
     [InlineData("PATCH", false)]
     [InlineData("CONNECT", false)]
     public void IsIdempotent_ByMethod(string method, bool expected)
-        => Assert.Equal(expected, ResilienceHandler.IsIdempotent(method));
+        => Assert.Equal(expected, RequestReplay.IsIdempotent(method));
 
     [Fact]
     public void PrepareBodyForReplay_NoBody_ReplayableWithoutBuffering()
     {
         var context = new DefaultHttpContext();
 
-        Assert.True(ResilienceHandler.PrepareBodyForReplay(context, 65536, out var buffered));
+        Assert.True(RequestReplay.PrepareBodyForReplay(context, 65536, out var buffered));
         Assert.False(buffered);
     }
 
@@ -37,7 +37,7 @@ public sealed class RequestHelpersTests
         context.Request.ContentLength = 10 * 1024;
         context.Request.Body = new MemoryStream(new byte[10 * 1024]);
 
-        Assert.True(ResilienceHandler.PrepareBodyForReplay(context, 65536, out var buffered));
+        Assert.True(RequestReplay.PrepareBodyForReplay(context, 65536, out var buffered));
         Assert.True(buffered);
         Assert.True(context.Request.Body.CanSeek);
     }
@@ -48,7 +48,7 @@ public sealed class RequestHelpersTests
         var context = new DefaultHttpContext();
         context.Request.ContentLength = 65537;
 
-        Assert.False(ResilienceHandler.PrepareBodyForReplay(context, 65536, out _));
+        Assert.False(RequestReplay.PrepareBodyForReplay(context, 65536, out _));
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class RequestHelpersTests
         var context = new DefaultHttpContext();
         context.Request.Headers.TransferEncoding = "chunked";
 
-        Assert.False(ResilienceHandler.PrepareBodyForReplay(context, 65536, out _));
+        Assert.False(RequestReplay.PrepareBodyForReplay(context, 65536, out _));
     }
 
     [Fact]

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 
-namespace Ambassador.Policies.Proxy;
+namespace Ambassador.Policies.Telemetry;
 
-internal sealed partial class ResilienceHandler
+internal sealed partial class ResilienceTelemetry
 {
     [LoggerMessage(EventId = 4201, EventName = "Retrying", Level = LogLevel.Debug,
         Message = "Cluster '{ClusterId}': retrying after '{Reason}', attempt {Attempt} in {DelayMs} ms.")]
