@@ -87,7 +87,7 @@ public sealed class PolicyConfigValidatorTests
                 "Ambassador:Policies:default:CircuitBreaker:MinimumThroughput: '0' is out of range; use an integer from 2 to 10000",
                 "Ambassador:Policies:slow:Retry:Budget:MinPerSecond: '-1' is out of range; use an integer from 0 to 10000",
                 "Ambassador:Policies:slow:Timeout:Total: 'forever' is not a duration; use a TimeSpan from 00:00:00.010 to 1.00:00:00, e.g. 00:00:30",
-                "ReverseProxy:Clusters:inventory:Metadata:Policy: no policy named 'fast'; use one of default, slow",
+                "ReverseProxy:Clusters:inventory:Metadata:Policy: no policy named 'fast'; use one of default, none, slow",
             ],
             problems);
     }
