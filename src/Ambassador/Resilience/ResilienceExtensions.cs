@@ -7,8 +7,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ResilienceExtensions
 {
     /// <summary>
-    /// Adds resilience policies bound from <paramref name="config"/> (the validated configuration) and their
-    /// validation. Calling it twice is harmless.
+    /// Adds resilience policies bound from <paramref name="config"/> (the validated configuration), their validation
+    /// and their configuration keys. Calling it twice is harmless.
     /// </summary>
     public static IServiceCollection AddAmbassadorResilience(this IServiceCollection services, IConfiguration config)
     {

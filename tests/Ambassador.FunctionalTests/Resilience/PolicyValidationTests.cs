@@ -34,7 +34,7 @@ public sealed class PolicyValidationTests
         Assert.Contains(lines, l => l.StartsWith("Ambassador:Policies:default:Retry:RetryOn: unknown condition(s) 'teapot'", StringComparison.Ordinal));
         Assert.Contains("Ambassador:Policies:default:Timeout:PerTry: '00:01:00' exceeds Ambassador:Policies:default:Timeout:Total (00:00:10); use a PerTry of at most Total", lines);
         Assert.Contains("Ambassador:Policies:fast:CircuitBreaker:BreakDuration: 'soon' is not a duration; use a TimeSpan from 00:00:00.500 to 1.00:00:00, e.g. 00:00:05", lines);
-        Assert.Contains("ReverseProxy:Clusters:inventory:Metadata:Policy: no policy named 'fastest'; use one of default, fast", lines);
+        Assert.Contains("ReverseProxy:Clusters:inventory:Metadata:Policy: no policy named 'fastest'; use one of default, fast, limited, none, unparsable", lines);
         Assert.Contains("Ambassador:Policies:limited:CircuitBreaker:ConsecutiveFailures: '1' is out of range; use 0 (off) or an integer from 2 to 10000", lines);
         Assert.Contains("Ambassador:Policies:limited:CircuitBreaker:MaxEjectionPercent: '150' is out of range; use an integer from 0 to 100", lines);
         Assert.Contains("Ambassador:Policies:limited:Limits:MaxConcurrentRequests: '0' is out of range; use an integer from 1 to 1000000", lines);

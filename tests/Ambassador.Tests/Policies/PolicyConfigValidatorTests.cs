@@ -108,7 +108,7 @@ public sealed class PolicyConfigValidatorTests
                 "Ambassador:Policies:default:CircuitBreaker:MinimumThroughput: '0' is out of range; use an integer from 2 to 10000",
                 "Ambassador:Policies:slow:Retry:Budget:MinPerSecond: '-1' is out of range; use an integer from 0 to 10000",
                 "Ambassador:Policies:slow:Timeout:Total: 'forever' is not a duration; use a TimeSpan from 00:00:00.010 to 1.00:00:00, e.g. 00:00:30",
-                "ReverseProxy:Clusters:inventory:Metadata:Policy: no policy named 'fast'; use one of default, slow",
+                "ReverseProxy:Clusters:inventory:Metadata:Policy: no policy named 'fast'; use one of default, none, slow",
             ],
             problems);
     }
@@ -118,7 +118,7 @@ public sealed class PolicyConfigValidatorTests
     {
         var problems = Problems(new Dictionary<string, string?> { ["Ambassador:Policies:fast"] = "yes" });
 
-        Assert.Equal(["Ambassador:Policies:fast: is a single value, not a section; put Retry, CircuitBreaker, Timeout under it"], problems);
+        Assert.Equal(["Ambassador:Policies:fast: is a single value, not a section; put Retry, CircuitBreaker, Limits, LoadBalancing, Timeout under it"], problems);
     }
 
     [Fact]
@@ -146,7 +146,9 @@ public sealed class PolicyConfigValidatorTests
         Assert.Contains("Retry:Budget:Ratio", keys);
         Assert.Contains("CircuitBreaker:BreakDuration", keys);
         Assert.Contains("Timeout:Total", keys);
-        Assert.Equal(14, keys.Count);
+        Assert.Contains("Limits:MaxConcurrentRequests", keys);
+        Assert.Contains("LoadBalancing:DecayWindow", keys);
+        Assert.Equal(22, keys.Count);
     }
 
     private static List<string> Problems(Dictionary<string, string?> settings)
