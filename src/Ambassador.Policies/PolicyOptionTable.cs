@@ -86,8 +86,8 @@ internal static class PolicyOptionTable
         doc: "Longest wait in the queue before 503 overloaded.");
 
     public static readonly IntegerOption<int> MaxConcurrentRetries = OptionSpec.Int(
-        "Limits:MaxConcurrentRetries", 3, min: 0, max: 1_000_000,
-        doc: "Retries of one cluster in flight at once (Envoy's max_retries); a retry beyond it is not made.");
+        "Limits:MaxConcurrentRetries", 1024, min: 0, max: 1_000_000,
+        doc: "Retries of one cluster in flight at once (Envoy's max_retries); a retry beyond it is not made. The retry budget is what bounds a retry storm; this caps its concurrency.");
 
     public static readonly DurationOption DecayWindow = OptionSpec.Duration(
         "LoadBalancing:DecayWindow", TimeSpan.FromSeconds(10), min: TimeSpan.FromMilliseconds(100), max: TimeSpan.FromMinutes(10),
