@@ -152,6 +152,7 @@ public static partial class AmbassadorHost
         app.Use(RequestGuards.RejectAmbiguousFramingAsync);
         app.UseRouting();
         app.MapAmbassadorAdmin()
+            .MapAmbassadorApp() // the app beside the sidecar: /admin/app
             .MapAmbassadorMetrics(); // telemetry: Prometheus /metrics, admin listener only
         MapProxy(app);
         app.UseEndpoints(_ => { });
@@ -171,6 +172,7 @@ public static partial class AmbassadorHost
         builder.Services.AddAmbassadorTls(config);
         builder.AddAmbassadorTelemetry(config);
         builder.Services.AddAmbassadorResilience(config);
+        builder.Services.AddAmbassadorApp(config);
     }
 
     /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>
