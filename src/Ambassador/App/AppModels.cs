@@ -6,8 +6,8 @@ namespace Ambassador.App;
 /// <summary>What a feature that announces the app (Consul registration) shows in <c>/admin/app</c>.</summary>
 internal interface IAppRegistrationStatus
 {
-    /// <summary>The registration's current state.</summary>
-    AppRegistrationView GetView();
+    /// <summary>The registration's current state, or null when it is off.</summary>
+    AppRegistrationView? GetView();
 }
 
 internal sealed record AppView(

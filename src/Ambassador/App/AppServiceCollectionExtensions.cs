@@ -75,7 +75,7 @@ public static class AppServiceCollectionExtensions
             status.ConsecutiveSuccesses,
             status.ConsecutiveFailures,
             probe is null ? null : new AppProbeView(probe.At, probe.Outcome.ToString().ToLowerInvariant(), probe.StatusCode, Math.Round(probe.Duration.TotalMilliseconds, 3), probe.Detail),
-            services.GetServices<IAppRegistrationStatus>().Select(r => r.GetView()).ToList());
+            services.GetServices<IAppRegistrationStatus>().Select(r => r.GetView()).OfType<AppRegistrationView>().ToList());
         await JsonSerializer.SerializeAsync(context.Response.Body, view, AppJsonContext.Default.AppView, context.RequestAborted).ConfigureAwait(false);
     }
 }

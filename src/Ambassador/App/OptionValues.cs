@@ -69,6 +69,6 @@ internal static class OptionValues
     }
 
     /// <summary>TimeSpan in the constant form users write in configuration (<c>00:00:02</c>, <c>00:00:00.010</c>).</summary>
-    public static string Format(TimeSpan value) =>
+    public static string Format(TimeSpan value) => value.Days > 0 ? value.ToString("c", CultureInfo.InvariantCulture) :
         value.ToString(value.Milliseconds == 0 ? @"hh\:mm\:ss" : @"hh\:mm\:ss\.fff", CultureInfo.InvariantCulture);
 }

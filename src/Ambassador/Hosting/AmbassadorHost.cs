@@ -153,6 +153,7 @@ public static partial class AmbassadorHost
         app.UseRouting();
         app.MapAmbassadorAdmin()
             .MapAmbassadorApp() // the app beside the sidecar: /admin/app
+            .MapAmbassadorShutdown() // POST /admin/shutdown, off by default
             .MapAmbassadorMetrics(); // telemetry: Prometheus /metrics, admin listener only
         MapProxy(app);
         app.UseEndpoints(_ => { });
@@ -173,6 +174,9 @@ public static partial class AmbassadorHost
         builder.AddAmbassadorTelemetry(config);
         builder.Services.AddAmbassadorResilience(config);
         builder.Services.AddAmbassadorApp(config);
+        builder.Services.AddAmbassadorConsulRegistration(config);
+        builder.Services.AddAmbassadorShutdown(config);
+        builder.AddAmbassadorUnixSocket(config);
     }
 
     /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>

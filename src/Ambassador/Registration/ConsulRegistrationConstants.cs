@@ -1,0 +1,56 @@
+namespace Ambassador.Registration;
+
+/// <summary>Defaults and limits of Consul registration (<c>Ambassador:Registration:Consul</c>).</summary>
+public static class ConsulRegistrationConstants
+{
+    /// <summary>The configuration section of <see cref="ConsulRegistrationOptions"/>.</summary>
+    public const string SectionName = "Ambassador:Registration:Consul";
+
+    /// <summary>A TTL check that Ambassador keeps passing from its app probe.</summary>
+    public const string TtlCheck = "ttl";
+
+    /// <summary>An HTTP check that the Consul agent runs itself.</summary>
+    public const string HttpCheck = "http";
+
+    /// <summary>
+    /// A TTL check's TTL is this many app probe intervals (<c>Ambassador:App:Health:Interval</c>): Ambassador updates it
+    /// after every probe, so two lost updates in a row still do not turn the check critical.
+    /// </summary>
+    public const int TtlIntervals = 3;
+
+    /// <summary>Default interval of an HTTP check: 10 s (Consul's examples).</summary>
+    public static readonly TimeSpan DefaultCheckInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Default timeout of an HTTP check: 5 s.</summary>
+    public static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Default time a critical check may last before Consul removes the service: 1 min (Consul's minimum).</summary>
+    public static readonly TimeSpan DefaultDeregisterCriticalServiceAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>Consul's smallest <c>DeregisterCriticalServiceAfter</c>; shorter values are raised to it by the agent.</summary>
+    public static readonly TimeSpan MinDeregisterCriticalServiceAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest accepted <c>DeregisterCriticalServiceAfter</c>: 7 days.</summary>
+    public static readonly TimeSpan MaxDeregisterCriticalServiceAfter = TimeSpan.FromDays(7);
+
+    /// <summary>Shortest accepted HTTP-check interval or timeout: 1 s.</summary>
+    public static readonly TimeSpan MinCheckDuration = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest accepted HTTP-check interval or timeout: 1 h.</summary>
+    public static readonly TimeSpan MaxCheckDuration = TimeSpan.FromHours(1);
+
+    /// <summary>Timeout of one agent request (register, check update, read): the agent is local.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Longest wait for the deregistration on shutdown. It runs before the pre-stop delay and the drain, so a Consul
+    /// that does not answer delays shutdown by at most this; the check's TTL and DeregisterCriticalServiceAfter clean up.
+    /// </summary>
+    public static readonly TimeSpan DeregisterTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>First back-off after a failed agent request.</summary>
+    public static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(1);
+
+    /// <summary>Largest back-off after repeated failures.</summary>
+    public static readonly TimeSpan BackoffMax = TimeSpan.FromSeconds(30);
+}
