@@ -13,8 +13,11 @@ public static class UnixSocketListenerExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(config);
-        builder.WebHost.ConfigureKestrel(kestrel => UnixSocketListener.Configure(kestrel, config));
-        builder.Services.AddHostedService(sp => new UnixSocketListener(config, sp.GetRequiredService<ILogger<UnixSocketListener>>()));
+        // Kestrel is configured while the host is built, before the validated configuration is published: like the TCP
+        // listeners, the socket is read from the live configuration once (validation has rejected bad values by then).
+        var live = builder.Configuration;
+        builder.WebHost.ConfigureKestrel(kestrel => UnixSocketListener.Configure(kestrel, live));
+        builder.Services.AddHostedService(sp => new UnixSocketListener(live, sp.GetRequiredService<ILogger<UnixSocketListener>>()));
         builder.Services.AddAmbassadorConfigValidation<UnixSocketListener.Validator>();
         builder.Services.AddAmbassadorConfigKeys("Listeners:ProxyUnixSocket", "Listeners:ProxyUnixSocketMode");
         return builder;

@@ -90,11 +90,10 @@ public sealed class UnixSocketListenerTests
         using var upstream = Upstreams.StartWireMock();
         upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithBody("ok"));
         var path = TempSocketPath();
-        // A crashed process leaves its socket file behind: bound, then closed without unlinking.
-        using (var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        // A killed process leaves its socket file behind (.NET unlinks on Dispose, so another runtime makes it).
+        using (var python = System.Diagnostics.Process.Start("python3", ["-c", $"import socket; s = socket.socket(socket.AF_UNIX); s.bind('{path}'); s.listen()"])!)
         {
-            stale.Bind(new UnixDomainSocketEndPoint(path));
-            stale.Listen();
+            await python.WaitForExitAsync();
         }
 
         Assert.True(Path.Exists(path));
