@@ -65,8 +65,8 @@ if deployment:
             get = c.get(probe, {}).get("httpGet", {})
             check(get.get("path") == path and get.get("port") in ("admin", 9901), f"ambassador {probe} must GET {path} on the admin port")
         res = c.get("resources", {})
-        check(res.get("requests") == {"memory": "64Mi", "cpu": "100m"}, "ambassador requests must be 64Mi/100m")
-        check(res.get("limits") == {"memory": "128Mi", "cpu": "200m"}, "ambassador limits must be 128Mi/200m")
+        check(res.get("requests") == {"memory": "96Mi", "cpu": "100m"}, "ambassador requests must be 96Mi/100m")
+        check(res.get("limits") == {"memory": "160Mi", "cpu": "200m"}, "ambassador limits must be 160Mi/200m")
         mounts = {m["name"]: m for m in c.get("volumeMounts", [])}
         volumes = {v["name"]: v for v in spec.get("volumes", [])}
         config_volumes = [n for n, v in volumes.items() if v.get("configMap", {}).get("name") == "order-service-ambassador"]

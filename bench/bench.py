@@ -23,7 +23,9 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -56,7 +58,7 @@ def probe(port: int, path: str = "/", timeout: float = 0.5) -> tuple[int, bytes]
     """One HTTP/1.1 GET on a fresh connection; None when the port refuses or times out."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
             data = b""
             while True:
                 chunk = s.recv(65536)
@@ -69,6 +71,46 @@ def probe(port: int, path: str = "/", timeout: float = 0.5) -> tuple[int, bytes]
         return None
     status = int(data.split(b" ", 2)[1])
     return status, data
+
+
+def allocated_bytes(port: int | None) -> int | None:
+    """GC.GetTotalAllocatedBytes of the process behind an admin port (/admin/memory), or None."""
+    if port is None:
+        return None
+    r = probe(port, "/admin/memory", timeout=2.0)
+    if r is None or r[0] != 200:
+        return None
+    m = re.search(rb'"allocatedBytes":\s*(\d+)', r[1])
+    return int(m.group(1)) if m else None
+
+
+class OtlpReceiver:
+    """A local OTLP/HTTP trace receiver: accepts every POST /v1/traces with 200 and counts the bytes."""
+
+    def __init__(self, port: int):
+        received = self.received = [0, 0]
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server naming)
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                received[0] += 1
+                received[1] += length
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def proc_children(pid: int) -> list[int]:
@@ -230,13 +272,14 @@ class Target:
 
     def __init__(self, name: str, label: str, port: int, h2c_port: int | None, cmd: list[str] | None,
                  cwd: Path | None = None, env: dict | None = None, stop_signal: int = signal.SIGTERM,
-                 expect_exit_zero: bool = False, extra_ports: list[int] | None = None):
+                 expect_exit_zero: bool = False, extra_ports: list[int] | None = None, admin_port: int | None = None):
         self.name, self.label = name, label
         self.port, self.h2c_port = port, h2c_port
         self.cmd, self.cwd, self.env = cmd, cwd, env
         self.stop_signal = stop_signal
         self.expect_exit_zero = expect_exit_zero
         self.extra_ports = extra_ports or []
+        self.admin_port = admin_port
         self.proc: subprocess.Popen | None = None
         self.t0 = 0.0
         self.logfile = None
@@ -294,6 +337,27 @@ class Target:
 
 
 # --------------------------------------------------------------------------------------------
+# the cost table: each feature switched by configuration against the full configuration
+
+# (target, feature, how it is switched, environment); "on" rows measure the feature switched on (cost = row - full),
+# "off" rows measure it switched off (cost = full - row).
+COST_VARIANTS = [
+    ("amb-policy-none", "resilience policy (retry, budget, breaker, timeouts)", "off", {"ReverseProxy__Clusters__app__Metadata__Policy": "none"}),
+    ("amb-metrics-off", "metrics (Ambassador meter + ASP.NET Core, Kestrel, HttpClient, runtime; /metrics)", "off", {"Ambassador__Telemetry__Metrics": "false"}),
+    ("amb-otlp-0", "tracing: OTLP exporter configured, sampling 0", "on", {"otlp": "1"}),
+    ("amb-otlp-1", "tracing: OTLP export of every request (sampling 1)", "on", {"otlp": "1", "Ambassador__Telemetry__SamplingRatio": "1"}),
+    ("amb-log", "access log (one JSON line per request)", "on", {"Ambassador__AccessLog__Enabled": "true"}),
+]
+COST_LABEL = {
+    "amb-policy-none": "`Policy: none`",
+    "amb-metrics-off": "`Telemetry:Metrics` false",
+    "amb-otlp-0": "OTLP exporter, sampling 0",
+    "amb-otlp-1": "OTLP exporter, sampling 1",
+    "amb-log": "access log on",
+}
+
+
+# --------------------------------------------------------------------------------------------
 # one target, one round
 
 
@@ -331,7 +395,11 @@ def measure(target: Target, load: Load, cfg: argparse.Namespace, steady_only: bo
 
     d = cfg.duration
     timed("c1", lambda: load.wrk(url, 1, d))
+    alloc_before = allocated_bytes(target.admin_port) if target.is_process else None
     timed("c32", lambda: load.wrk(url, 32, d))
+    alloc_after = allocated_bytes(target.admin_port) if target.is_process else None
+    if alloc_before is not None and alloc_after is not None and res["c32"]["requests"]:
+        res["c32"]["alloc_bytes_per_req"] = (alloc_after - alloc_before) / res["c32"]["requests"]
     timed("fixed", lambda: load.h2load(url, ["--h1", "-c", "4", "--rps", str(cfg.rate // 4)], d))
     if h2c_url:
         timed("h2c", lambda: load.h2load(h2c_url, ["-c", "1", "-m", "32"], d))
@@ -360,7 +428,7 @@ def summarize(all_rounds: dict[str, list[dict]]) -> dict[str, dict]:
     for name, rounds in all_rounds.items():
         s: dict = {}
         for load in ("c1", "c32", "fixed", "h2c"):
-            for key in ("rps", "p50", "p99", "cpu_us_per_req", "ctxsw_per_req", "errors"):
+            for key in ("rps", "p50", "p99", "cpu_us_per_req", "ctxsw_per_req", "alloc_bytes_per_req", "errors"):
                 vals = [r[load][key] for r in rounds if load in r and r[load].get(key) is not None]
                 if vals:
                     s[f"{load}.{key}"] = median(vals) if key != "errors" else sum(vals)
@@ -478,7 +546,65 @@ def report(cfg, targets: list[Target], summary: dict, meta: dict) -> str:
         row(f"added p50 at {cfg.rate} req/s", "≤ +0.1 ms", fmt(a50, 3, " ms"), None if a50 is None else a50 <= 0.1)
         row(f"added p99 at {cfg.rate} req/s", "≤ +0.3 ms", fmt(a99, 3, " ms"), None if a99 is None else a99 <= 0.3)
         L.append("")
+    yarp = summary.get("yarp-minimal")
+    if full and yarp:
+        L.extend(reference_report(cfg, summary, full, yarp))
+    if meta.get("otlp_received"):
+        L.append(f"Local OTLP receiver (bench.py, on the load core): {meta['otlp_received']}.")
+        L.append("")
     return "\n".join(L)
+
+
+def reference_report(cfg, summary: dict, full: dict, yarp: dict) -> list[str]:
+    L: list[str] = []
+
+    def r(a, b):
+        return a / b if a is not None and b else None
+
+    def ok(v, pred):
+        return "n/a" if v is None else ("yes" if pred(v) else "**no**")
+
+    L.append("Targets against YARP alone (Ambassador AOT, all policies, metrics on, sampling 0; YARP alone built the same way, "
+             "same GC settings). Bytes per request: `GC.GetTotalAllocatedBytes` read from `/admin/memory` of each process "
+             "before and after the 32-connection load, divided by the requests of that load:")
+    L.append("")
+    L.append("| target | goal | Ambassador | YARP alone | measured | met |")
+    L.append("|---|---|---:|---:|---:|---|")
+    c32 = r(full.get("c32.cpu_us_per_req"), yarp.get("c32.cpu_us_per_req"))
+    L.append(f"| CPU per request, wrk 32 connections | ≤ 1.25× | {fmt(full.get('c32.cpu_us_per_req'), 1)} µs | {fmt(yarp.get('c32.cpu_us_per_req'), 1)} µs | {fmt(c32, 2, '×')} | {ok(c32, lambda v: v <= 1.25)} |")
+    fx = r(full.get("fixed.cpu_us_per_req"), yarp.get("fixed.cpu_us_per_req"))
+    L.append(f"| CPU per request at {cfg.rate} req/s | ≤ 1.2× | {fmt(full.get('fixed.cpu_us_per_req'), 1)} µs | {fmt(yarp.get('fixed.cpu_us_per_req'), 1)} µs | {fmt(fx, 2, '×')} | {ok(fx, lambda v: v <= 1.2)} |")
+    tp = r(full.get("c32.rps"), yarp.get("c32.rps"))
+    L.append(f"| throughput, wrk 32 connections | ≥ 0.8× | {fmt(full.get('c32.rps'))} | {fmt(yarp.get('c32.rps'))} | {fmt(tp, 2, '×')} | {ok(tp, lambda v: v >= 0.8)} |")
+    fa, ya = full.get("c32.alloc_bytes_per_req"), yarp.get("c32.alloc_bytes_per_req")
+    da = fa - ya if fa is not None and ya is not None else None
+    L.append(f"| bytes allocated per request | ≤ YARP + 1 KiB | {fmt(fa)} B | {fmt(ya)} B | {fmt(da, 0, ' B', )} more | {ok(da, lambda v: v <= 1024)} |")
+    o1 = summary.get("amb-otlp-1", {})
+    ro = r(o1.get("c32.cpu_us_per_req"), yarp.get("c32.cpu_us_per_req"))
+    L.append(f"| CPU per request, every request exported over OTLP | ≤ 1.6× | {fmt(o1.get('c32.cpu_us_per_req'), 1)} µs | {fmt(yarp.get('c32.cpu_us_per_req'), 1)} µs | {fmt(ro, 2, '×')} | {ok(ro, lambda v: v <= 1.6)} |")
+    L.append(f"| idle RSS | ≤ 40 MiB | {fmt(full.get('rss_idle_mib'), 1)} MiB | {fmt(yarp.get('rss_idle_mib'), 1)} MiB | | {ok(full.get('rss_idle_mib'), lambda v: v <= 40)} |")
+    L.append(f"| peak RSS | ≤ 56 MiB | {fmt(full.get('rss_peak_mib'), 1)} MiB | {fmt(yarp.get('rss_peak_mib'), 1)} MiB | | {ok(full.get('rss_peak_mib'), lambda v: v <= 56)} |")
+    L.append(f"| first proxied request after start | ≤ 80 ms | {fmt(full.get('startup_ms'), 1)} ms | {fmt(yarp.get('startup_ms'), 1)} ms | | {ok(full.get('startup_ms'), lambda v: v <= 80)} |")
+    L.append("")
+    L.append("Cost per feature (each switched by configuration, in the same run; µs of proxy CPU and bytes allocated per request; "
+             "\"off\" rows: all policies minus the feature off, \"on\" rows: the feature on minus all policies):")
+    L.append("")
+    L.append("| feature | switched | CPU µs/req, 32 conns | CPU µs/req, fixed rate | bytes/req |")
+    L.append("|---|---|---:|---:|---:|")
+
+    def diff(a, b, key):
+        x, y = a.get(key), b.get(key)
+        return x - y if x is not None and y is not None else None
+
+    for vname, feature, mode, _ in COST_VARIANTS:
+        v = summary.get(vname)
+        if not v:
+            continue
+        a, b = (full, v) if mode == "off" else (v, full)
+        L.append(f"| {feature} | {COST_LABEL[vname]} | {fmt(diff(a, b, 'c32.cpu_us_per_req'), 1)} | {fmt(diff(a, b, 'fixed.cpu_us_per_req'), 1)} | {fmt(diff(a, b, 'c32.alloc_bytes_per_req'))} |")
+    L.append(f"| everything else Ambassador adds over YARP alone (all policies minus YARP alone) | — | {fmt(diff(full, yarp, 'c32.cpu_us_per_req'), 1)} | {fmt(diff(full, yarp, 'fixed.cpu_us_per_req'), 1)} | {fmt(diff(full, yarp, 'c32.alloc_bytes_per_req'))} |")
+    L.append("")
+    return L
 
 
 # --------------------------------------------------------------------------------------------
@@ -559,13 +685,26 @@ def main() -> int:
         # h2c (prior knowledge) is served on the proxy port itself.
         port, admin = free_port(), free_port()
         conf = render(HERE / "conf" / config, tmp / f"{name}.json", upstream_port=up_port)
+        # Configuration keys (A__B__C) of a variant go into its JSON file: the --config file is read after the
+        # environment and the command line, so only there do they win over the file's own values.
+        extra_env = dict(extra_env or {})
+        keys = {k: extra_env.pop(k) for k in list(extra_env) if "__" in k and not k.startswith("DOTNET_")}
+        if keys:
+            doc = json.loads(conf.read_text())
+            for key, value in keys.items():
+                node = doc
+                *parents, leaf = key.split("__")
+                for part in parents:
+                    node = node.setdefault(part, {})
+                node[leaf] = value
+            conf.write_text(json.dumps(doc, indent=1))
         cmd = [*exe, "--config", str(conf),
                f"--Ambassador:Listeners:Proxy=http://127.0.0.1:{port}",
                f"--Ambassador:Listeners:Admin=http://127.0.0.1:{admin}"]
         # The content root is the work directory, so the appsettings.json example shipped beside the
         # binary does not add its own route; logging stays at the defaults embedded in the host.
         return Target(name, label, port, port, cmd, cwd=tmp, env={**amb_env, **(extra_env or {})},
-                      expect_exit_zero=True, extra_ports=[admin])
+                      expect_exit_zero=True, extra_ports=[admin], admin_port=admin)
 
     targets: list[Target] = [Target("direct", "direct → upstream", up_port, up_h2c, None)]
     aot = cfg.aot.resolve()
@@ -578,12 +717,22 @@ def main() -> int:
     if cfg.jit:
         jit = cfg.jit.resolve()
         targets.append(amb("amb-jit-full", "Ambassador JIT, all policies", ["dotnet", str(jit)], "ambassador-full.json"))
+    otlp = None
     if cfg.reference_yarp:
-        port = free_port()
+        port, admin = free_port(), free_port()
         targets.append(Target("yarp-minimal", "YARP alone, AOT (reference floor)", port, None,
                               [str(cfg.reference_yarp.resolve()), f"--Listen=http://127.0.0.1:{port}",
-                               f"--Upstream=http://127.0.0.1:{up_port}/"],
-                              cwd=tmp, expect_exit_zero=True))
+                               f"--Upstream=http://127.0.0.1:{up_port}/", f"--Admin=http://127.0.0.1:{admin}"],
+                              cwd=tmp, expect_exit_zero=True, extra_ports=[admin], admin_port=admin))
+        # The cost table: the full configuration with one feature switched by configuration, side by side.
+        otlp_port = free_port()
+        otlp = OtlpReceiver(otlp_port)
+        otlp_env = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp_port}", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}
+        for vname, _, _, venv in COST_VARIANTS:
+            extra = {k: v for k, v in venv.items()}
+            if extra.pop("otlp", None):
+                extra.update(otlp_env)
+            targets.append(amb(vname, f"Ambassador AOT, all policies, {COST_LABEL[vname]}", [str(aot)], "ambassador-full.json", extra))
     p, h = free_port(), free_port()
     targets.append(Target("nginx", "nginx as proxy", p, h,
                           ["nginx", "-p", str(tmp), "-c", str(render(HERE / "conf/nginx-proxy.conf", tmp / "nginx-proxy.conf", dir=tmp, port=p, h2c_port=h, upstream_port=up_port))],
@@ -619,6 +768,9 @@ def main() -> int:
                         t.stop()
     finally:
         upstream.stop()
+        if otlp is not None:
+            otlp.stop()
+            meta["otlp_received"] = f"{otlp.received[0]} export requests, {otlp.received[1]:,} bytes"
     meta["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     summary = summarize(results)

@@ -1,4 +1,4 @@
-namespace Ambassador.Policies;
+namespace Ambassador;
 
 /// <summary>Names shared by every component that emits Ambassador telemetry.</summary>
 public static class AmbassadorTelemetry

@@ -1,6 +1,8 @@
 using Ambassador.Policies;
 using Ambassador.Policies.Budget;
 using Ambassador.Policies.CircuitBreaker;
+using Ambassador.Policies.Limits;
+using Ambassador.Policies.LoadBalancing;
 using Ambassador.Policies.Proxy;
 using Ambassador.Policies.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -14,7 +16,7 @@ public static class PoliciesServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the policies of <c>Ambassador:Policies</c> (bound from <paramref name="configuration"/>, reloaded with it),
-    /// retry budgets, per-destination circuit breakers, the response hold-back transform and their telemetry.
+    /// retry budgets, per-destination circuit breakers, per-cluster concurrency limits, the <c>PeakEwma</c> load balancer, the response hold-back transform and their telemetry.
     /// Calling it twice is harmless.
     /// </summary>
     /// <param name="services">The services.</param>
@@ -31,6 +33,7 @@ public static class PoliciesServiceCollectionExtensions
 
         // Binds only the Policies child of the Ambassador section (source-generated binder: AOT safe).
         services.Configure<PolicyCatalogOptions>(configuration.GetSection("Ambassador"));
+        services.AddAmbassadorOptions(PolicyOptionTable.Section);
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PolicyProvider>();
@@ -38,8 +41,16 @@ public static class PoliciesServiceCollectionExtensions
         services.TryAddSingleton<DestinationBreakerRegistry>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Yarp.ReverseProxy.Model.IClusterChangeListener, BreakerPruningListener>());
         services.TryAddSingleton<IBreakerStateSource>(sp => sp.GetRequiredService<DestinationBreakerRegistry>());
+        services.TryAddSingleton<LimitsTelemetry>();
+        services.TryAddSingleton<ClusterLimiterRegistry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Yarp.ReverseProxy.Model.IClusterChangeListener, ClusterLimiterRegistry>(sp => sp.GetRequiredService<ClusterLimiterRegistry>()));
+        services.TryAddSingleton<PeakEwmaRegistry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Yarp.ReverseProxy.Model.IClusterChangeListener, PeakEwmaRegistry>(sp => sp.GetRequiredService<PeakEwmaRegistry>()));
+        services.TryAddSingleton<AttemptLatencyRecorder>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Yarp.ReverseProxy.LoadBalancing.ILoadBalancingPolicy, PeakEwmaLoadBalancingPolicy>());
         services.TryAddSingleton<ResilienceTelemetry>();
-        services.TryAddSingleton<ResilienceHandler>();
+        services.TryAddSingleton<DestinationPicker>();
+        services.TryAddSingleton<RequestStatePoolPolicy>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransformProvider, HoldBackRetriedResponsesTransformProvider>());
         return services;
     }

@@ -9,6 +9,12 @@ public static class PolicyConstants
     /// <summary>The policy used by clusters that name none: <c>default</c>.</summary>
     public const string DefaultPolicyName = "default";
 
+    /// <summary>
+    /// The policy name that switches resilience off for a cluster: <c>none</c>. Its requests skip the policy step
+    /// (no retries, breakers or policy timeouts; YARP's own activity timeout still applies).
+    /// </summary>
+    public const string NoPolicyName = "none";
+
     /// <summary>The cluster metadata key that selects a policy: <c>Policy</c>.</summary>
     public const string ClusterMetadataKey = "Policy";
 

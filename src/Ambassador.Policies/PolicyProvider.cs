@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Ambassador.Policies.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
@@ -12,14 +13,16 @@ namespace Ambassador.Policies;
 internal sealed partial class PolicyProvider : IDisposable
 {
     private readonly TimeProvider _timeProvider;
+    private readonly ResilienceTelemetry? _telemetry;
     private readonly ILogger _logger;
     private readonly IOptionsMonitor<PolicyCatalogOptions> _options;
     private readonly IDisposable? _subscription;
     private volatile Snapshot? _snapshot;
 
-    public PolicyProvider(IOptionsMonitor<PolicyCatalogOptions> options, TimeProvider timeProvider, ILogger<PolicyProvider> logger)
+    public PolicyProvider(IOptionsMonitor<PolicyCatalogOptions> options, TimeProvider timeProvider, ILogger<PolicyProvider> logger, ResilienceTelemetry? telemetry = null)
     {
         _timeProvider = timeProvider;
+        _telemetry = telemetry;
         _logger = logger;
         _options = options;
 
@@ -35,10 +38,21 @@ internal sealed partial class PolicyProvider : IDisposable
     public ResolvedPolicy Default => Current.Default;
 
     /// <summary>The policy a cluster names in <c>Metadata:Policy</c>, or <c>default</c>.</summary>
-    public ResolvedPolicy ForCluster(ClusterConfig? cluster)
+    public ResolvedPolicy ForCluster(ClusterConfig? cluster) => Named(cluster, PolicyNameOf(cluster));
+
+    /// <summary>
+    /// The policy the policy step applies to a request for <paramref name="cluster"/>: null when the cluster names
+    /// <c>none</c> (no resilience step at all: one attempt, YARP's own timeouts).
+    /// </summary>
+    public ResolvedPolicy? ForRequest(ClusterConfig? cluster)
+    {
+        var name = PolicyNameOf(cluster);
+        return string.Equals(name, PolicyConstants.NoPolicyName, StringComparison.OrdinalIgnoreCase) ? null : Named(cluster, name);
+    }
+
+    private ResolvedPolicy Named(ClusterConfig? cluster, string? name)
     {
         var snapshot = Current;
-        var name = PolicyNameOf(cluster);
         if (name is null)
         {
             return snapshot.Default;
@@ -91,12 +105,12 @@ internal sealed partial class PolicyProvider : IDisposable
         var policies = new Dictionary<string, ResolvedPolicy>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, options) in catalog.Policies)
         {
-            policies[name] = new ResolvedPolicy(name, options, _timeProvider);
+            policies[name] = new ResolvedPolicy(name, options, _timeProvider, _telemetry);
         }
 
         if (!policies.TryGetValue(PolicyConstants.DefaultPolicyName, out var fallback))
         {
-            fallback = new ResolvedPolicy(PolicyConstants.DefaultPolicyName, new PolicyOptions(), _timeProvider);
+            fallback = new ResolvedPolicy(PolicyConstants.DefaultPolicyName, new PolicyOptions(), _timeProvider, _telemetry);
             policies[PolicyConstants.DefaultPolicyName] = fallback;
         }
 

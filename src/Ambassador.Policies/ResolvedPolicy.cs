@@ -1,10 +1,11 @@
+using System.Diagnostics;
 using Ambassador.Policies.Budget;
 using Ambassador.Policies.CircuitBreaker;
 using Ambassador.Policies.Proxy;
 using Ambassador.Policies.Retry;
+using Ambassador.Policies.Telemetry;
 using Polly;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace Ambassador.Policies;
 
@@ -14,7 +15,7 @@ namespace Ambassador.Policies;
 /// </summary>
 internal sealed class ResolvedPolicy
 {
-    public ResolvedPolicy(string name, PolicyOptions options, TimeProvider timeProvider)
+    public ResolvedPolicy(string name, PolicyOptions options, TimeProvider timeProvider, ResilienceTelemetry? telemetry = null)
     {
         Name = name;
         Options = options;
@@ -26,27 +27,17 @@ internal sealed class ResolvedPolicy
         Total = options.Timeout.Total;
 
         // PerTry bounds an attempt until the upstream's response headers (Envoy's per_try_timeout): it decides whether
-        // the attempt is retried, and a body already streaming to the client is left to Total. It is a timer of the
-        // request's own (RequestState) that the response transform disarms, so it is on only when shorter than Total.
+        // the attempt is retried, and a body already streaming to the client is left to Total. Both share one timer of
+        // the request (RequestDeadline), so PerTry is on only when shorter than Total.
         PerTry = options.Timeout.PerTry < Total ? options.Timeout.PerTry : null;
-
-        // Every request's first attempt runs here: one timeout, Total. Most requests need nothing more, so the hot
-        // path pays for one Polly timeout, the per-try timer and the destination's breaker only.
-        Single = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = timeProvider }
-            .AddTimeout(Total)
-            .Build();
 
         if (MaxRetries > 0)
         {
-            // Entered only once the first attempt's outcome was judged retryable; that outcome is replayed as this
-            // pipeline's attempt 0, so Polly's retry strategy schedules (back-off, Retry-After) and counts every retry.
-            // The outer timeout is what is left of Total.
+            // The attempt loop of a retryable request: each execution of the callback is one attempt, which itself
+            // decides (and takes from the budget) whether it is retried; Polly schedules the retries (exponential
+            // back-off with jitter, or the 429's Retry-After) and counts them. A request that cannot be retried, or a
+            // policy without retries, runs its one attempt without this pipeline.
             Retrying = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = timeProvider }
-                .AddTimeout(new TimeoutStrategyOptions
-                {
-                    Timeout = Total,
-                    TimeoutGenerator = static args => new ValueTask<TimeSpan>(RequestState.RemainingTotalOf(args.Context)),
-                })
                 .AddRetry(new RetryStrategyOptions<AttemptResult>
                 {
                     MaxRetryAttempts = MaxRetries,
@@ -54,11 +45,13 @@ internal sealed class ResolvedPolicy
                     UseJitter = true,
                     Delay = options.Retry.BaseDelay,
                     MaxDelay = options.Retry.MaxDelay,
-                    ShouldHandle = static args => new ValueTask<bool>(RequestState.ShouldRetry(args.Context, args.Outcome)),
-                    DelayGenerator = static args => new ValueTask<TimeSpan?>(RequestState.RetryAfterOf(args.Context)),
-                    OnRetry = static args =>
+                    ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is null && args.Outcome.Result.RetryCommitted),
+                    DelayGenerator = static args => new ValueTask<TimeSpan?>(args.Outcome.Exception is null ? args.Outcome.Result.RetryAfter : null),
+                    OnRetry = args =>
                     {
-                        RequestState.OnRetry(args.Context, args.AttemptNumber, args.RetryDelay);
+                        // The operation key is the cluster id; the request's activity is current (Polly calls this inline).
+                        telemetry?.Retry(args.Context.OperationKey ?? string.Empty, RetryConditionsParser.Label(args.Outcome.Result.Reason),
+                            args.AttemptNumber + 1, args.RetryDelay, Activity.Current);
                         return default;
                     },
                 })
@@ -90,9 +83,6 @@ internal sealed class ResolvedPolicy
 
     public CircuitBreakerPolicyOptions Breaker { get; }
 
-    /// <summary>Pipeline for the retries of a request whose first attempt asked for one; null when retries are off.</summary>
+    /// <summary>The attempt loop of a retryable request (Polly's retry strategy); null when retries are off.</summary>
     public ResiliencePipeline<AttemptResult>? Retrying { get; }
-
-    /// <summary>Pipeline for the first (often only) attempt of every request.</summary>
-    public ResiliencePipeline<AttemptResult> Single { get; }
 }

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Ambassador.Policies.Budget;
 
 /// <summary>
@@ -8,11 +6,9 @@ namespace Ambassador.Policies.Budget;
 /// </summary>
 public sealed class RetryBudgetOptions
 {
-    /// <summary>Share of the request rate that retries may add. Default 0.2, between 0 and 10.</summary>
-    [Range(0d, RetryBudgetConstants.MaxRatio, ErrorMessage = "must be between {1} and {2}")]
-    public double Ratio { get; set; } = RetryBudgetConstants.DefaultRatio;
+    /// <summary>See <see cref="PolicyOptionTable.BudgetRatio"/>.</summary>
+    public double Ratio { get; set; } = PolicyOptionTable.BudgetRatio.Default;
 
-    /// <summary>Retries per second always allowed, even at a low request rate. Default 10, between 0 and 10000.</summary>
-    [Range(0, RetryBudgetConstants.MaxMinPerSecond, ErrorMessage = "must be between {1} and {2}")]
-    public int MinPerSecond { get; set; } = RetryBudgetConstants.DefaultMinPerSecond;
+    /// <summary>See <see cref="PolicyOptionTable.BudgetMinPerSecond"/>.</summary>
+    public int MinPerSecond { get; set; } = PolicyOptionTable.BudgetMinPerSecond.Default;
 }

@@ -1,30 +1,34 @@
-using System.Diagnostics.CodeAnalysis;
-using System.ComponentModel.DataAnnotations;
-
 namespace Ambassador.Policies.CircuitBreaker;
 
 /// <summary>
 /// Per-destination circuit breaker (<c>...:CircuitBreaker</c>). A destination whose failures reach
 /// <see cref="FailureRatio"/> of at least <see cref="MinimumThroughput"/> attempts within <see cref="SamplingDuration"/>
 /// leaves load balancing for <see cref="BreakDuration"/>; then one probe request decides whether it returns.
+/// <see cref="ConsecutiveFailures"/> failed attempts in a row open it too, however long the healthy history before them.
+/// A destination ejected again right after its probe failed stays out longer each time (<see cref="BreakDuration"/> ×
+/// consecutive ejections, at most <see cref="MaxBreakDuration"/>), and at most <see cref="MaxEjectionPercent"/> of a
+/// cluster's destinations are out at once (Envoy's outlier detection).
 /// </summary>
 public sealed record CircuitBreakerPolicyOptions
 {
-    /// <summary>Failure share that opens the breaker. Default 0.5, greater than 0 and at most 1.</summary>
-    [Range(0d, 1d, MinimumIsExclusive = true, ErrorMessage = "must be greater than 0 and at most 1")]
-    public double FailureRatio { get; set; } = CircuitBreakerConstants.DefaultFailureRatio;
+    /// <summary>See <see cref="PolicyOptionTable.FailureRatio"/>.</summary>
+    public double FailureRatio { get; set; } = PolicyOptionTable.FailureRatio.Default;
 
-    /// <summary>Attempts in the window before the breaker may open. Default 5, between 2 and 10000.</summary>
-    [Range(CircuitBreakerConstants.MinMinimumThroughput, CircuitBreakerConstants.MaxMinimumThroughput, ErrorMessage = "must be between {1} and {2}")]
-    public int MinimumThroughput { get; set; } = CircuitBreakerConstants.DefaultMinimumThroughput;
+    /// <summary>See <see cref="PolicyOptionTable.MinimumThroughput"/>.</summary>
+    public int MinimumThroughput { get; set; } = PolicyOptionTable.MinimumThroughput.Default;
 
-    /// <summary>Window over which failures are counted. Default 00:00:10, between 00:00:00.500 and 1.00:00:00.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
-    [Range(typeof(TimeSpan), CircuitBreakerConstants.MinDurationText, CircuitBreakerConstants.MaxDurationText, ErrorMessage = "must be between {1} and {2}")]
-    public TimeSpan SamplingDuration { get; set; } = CircuitBreakerConstants.DefaultSamplingDuration;
+    /// <summary>See <see cref="PolicyOptionTable.SamplingDuration"/>.</summary>
+    public TimeSpan SamplingDuration { get; set; } = PolicyOptionTable.SamplingDuration.Default;
 
-    /// <summary>Time an open breaker keeps the destination out. Default 00:00:05, between 00:00:00.500 and 1.00:00:00.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
-    [Range(typeof(TimeSpan), CircuitBreakerConstants.MinDurationText, CircuitBreakerConstants.MaxDurationText, ErrorMessage = "must be between {1} and {2}")]
-    public TimeSpan BreakDuration { get; set; } = CircuitBreakerConstants.DefaultBreakDuration;
+    /// <summary>See <see cref="PolicyOptionTable.BreakDuration"/>.</summary>
+    public TimeSpan BreakDuration { get; set; } = PolicyOptionTable.BreakDuration.Default;
+
+    /// <summary>See <see cref="PolicyOptionTable.ConsecutiveFailures"/>.</summary>
+    public int ConsecutiveFailures { get; set; } = PolicyOptionTable.ConsecutiveFailures.Default;
+
+    /// <summary>See <see cref="PolicyOptionTable.MaxBreakDuration"/>.</summary>
+    public TimeSpan MaxBreakDuration { get; set; } = PolicyOptionTable.MaxBreakDuration.Default;
+
+    /// <summary>See <see cref="PolicyOptionTable.MaxEjectionPercent"/>.</summary>
+    public int MaxEjectionPercent { get; set; } = PolicyOptionTable.MaxEjectionPercent.Default;
 }

@@ -5,18 +5,27 @@ using Polly.CircuitBreaker;
 namespace Ambassador.Policies.CircuitBreaker;
 
 /// <summary>
-/// The Polly circuit breaker of one destination of one cluster. Attempts to the destination run through
-/// <see cref="Pipeline"/>, so Polly owns the failure arithmetic and the single half-open probe; this class adds the
-/// question load balancing needs: may the destination be picked now?
+/// The circuit breaker of one destination of one cluster: outlier ejection in Envoy's sense. Attempts to the
+/// destination run through <see cref="Pipeline"/>, two Polly breakers in a row: one opens on the failure ratio of the
+/// sampling window, the other on <see cref="CircuitBreakerPolicyOptions.ConsecutiveFailures"/> failures in a row. Polly
+/// owns the arithmetic, the single half-open probe and the break durations (its break-duration generator lengthens each
+/// consecutive ejection); this class adds the questions load balancing and the ejection cap need: may the destination be
+/// picked now, and may it be ejected at all while other destinations of its cluster are out?
 /// </summary>
 internal sealed class DestinationBreaker
 {
-    private readonly TimeProvider _timeProvider;
-    private readonly CircuitBreakerStateProvider _stateProvider = new();
-    private long _blockedUntilUtcTicks;
+    // Polly's largest sampling window: a streak of failures counts however far apart its attempts are.
+    private static readonly TimeSpan StreakWindow = TimeSpan.FromDays(1);
 
-    // Mirrors Polly's state from its transition callbacks so the per-request admission check takes no lock.
-    private volatile BreakerState _state;
+    private readonly TimeProvider _timeProvider;
+    private readonly IBreakerTransitionObserver? _observer;
+    private readonly Stage _ratio;
+    private readonly Stage? _consecutive;
+    private readonly Lock _gate = new();
+    private BreakerState _reported;
+    private bool _ejected;
+    private int _streak;
+    private int _ejections;
 
     public DestinationBreaker(
         string clusterId,
@@ -29,39 +38,19 @@ internal sealed class DestinationBreaker
         DestinationId = destinationId;
         Options = options;
         _timeProvider = timeProvider;
+        _observer = observer;
 
-        var strategy = new CircuitBreakerStrategyOptions<AttemptResult>
+        var builder = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = timeProvider };
+        _ratio = new Stage(this, options.FailureRatio, options.MinimumThroughput, options.SamplingDuration, counting: false);
+        builder.AddCircuitBreaker(_ratio.Strategy);
+        if (options.ConsecutiveFailures > 0)
         {
-            FailureRatio = options.FailureRatio,
-            MinimumThroughput = options.MinimumThroughput,
-            SamplingDuration = options.SamplingDuration,
-            BreakDuration = options.BreakDuration,
-            StateProvider = _stateProvider,
-            ShouldHandle = static args => new ValueTask<bool>(IsFailure(args.Outcome)),
-            OnOpened = args =>
-            {
-                Volatile.Write(ref _blockedUntilUtcTicks, (_timeProvider.GetUtcNow() + args.BreakDuration).UtcTicks);
-                _state = BreakerState.Open;
-                observer?.OnTransition(this, BreakerState.Open, args.Context);
-                return default;
-            },
-            OnHalfOpened = args =>
-            {
-                _state = BreakerState.HalfOpen;
-                observer?.OnTransition(this, BreakerState.HalfOpen, args.Context);
-                return default;
-            },
-            OnClosed = args =>
-            {
-                _state = BreakerState.Closed;
-                observer?.OnTransition(this, BreakerState.Closed, args.Context);
-                return default;
-            },
-        };
+            // A ratio of 1 over a window that holds only the current streak (reset when a streak starts) is "N in a row".
+            _consecutive = new Stage(this, 1.0, Math.Max(options.ConsecutiveFailures, 2), StreakWindow, counting: true);
+            builder.AddCircuitBreaker(_consecutive.Strategy);
+        }
 
-        Pipeline = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = timeProvider }
-            .AddCircuitBreaker(strategy)
-            .Build();
+        Pipeline = builder.Build();
     }
 
     public string ClusterId { get; }
@@ -74,35 +63,271 @@ internal sealed class DestinationBreaker
     /// <summary>Runs an attempt; returns a <see cref="BrokenCircuitException"/> outcome without calling it when open.</summary>
     public ResiliencePipeline<AttemptResult> Pipeline { get; }
 
-    /// <summary>The breaker state as shown to operators.</summary>
-    public BreakerState State => _stateProvider.CircuitState switch
+    /// <summary>The breaker state as shown to operators: open when either rule ejected the destination.</summary>
+    public BreakerState State
     {
-        CircuitState.Closed => BreakerState.Closed,
-        CircuitState.HalfOpen => BreakerState.HalfOpen,
-        _ => BreakerState.Open,
-    };
+        get
+        {
+            // Polly's own state (set under its lock), not the mirror its callbacks update a moment later.
+            var ratio = _ratio.PollyState;
+            var consecutive = _consecutive?.PollyState ?? BreakerState.Closed;
+            return ratio == BreakerState.Open || consecutive == BreakerState.Open ? BreakerState.Open
+                : ratio == BreakerState.HalfOpen || consecutive == BreakerState.HalfOpen ? BreakerState.HalfOpen
+                : BreakerState.Closed;
+        }
+    }
+
+    /// <summary>Whether the destination counts against its cluster's ejection cap (open or probing).</summary>
+    public bool IsEjected => Volatile.Read(ref _ejected);
+
+    /// <summary>How many times this destination was ejected (each re-ejection after a failed probe counts).</summary>
+    public int Ejections => Volatile.Read(ref _ejections);
+
+    /// <summary>When an open breaker lets its next probe through; null unless open.</summary>
+    public DateTimeOffset? ReturnsAt
+    {
+        get
+        {
+            long ticks = 0;
+            if (_ratio.State == BreakerState.Open)
+            {
+                ticks = _ratio.BlockedUntilUtcTicks;
+            }
+
+            if (_consecutive?.State == BreakerState.Open)
+            {
+                ticks = Math.Max(ticks, _consecutive.BlockedUntilUtcTicks);
+            }
+
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
 
     /// <summary>
     /// Whether load balancing may pick this destination now: closed, or open with its break elapsed (the next attempt
     /// is the half-open probe). A half-open breaker already has its probe in flight.
     /// </summary>
-    public bool Admits() => _state switch
-    {
-        BreakerState.Closed => true,
-
-        // Break over: the next attempt is the probe, unless Polly already let one through (its callback may lag).
-        BreakerState.Open => _timeProvider.GetUtcNow().UtcTicks >= Volatile.Read(ref _blockedUntilUtcTicks)
-            && _stateProvider.CircuitState != CircuitState.HalfOpen,
-        _ => false,
-    };
+    public bool Admits() => _ratio.Admits(_timeProvider) && (_consecutive is null || _consecutive.Admits(_timeProvider));
 
     /// <summary>Whether an outcome counts as a failure of the destination.</summary>
     internal static bool IsFailure(Outcome<AttemptResult> outcome)
         => outcome.Exception is not null || outcome.Result.IsDestinationFailure;
+
+    /// <summary>
+    /// The length of an ejection: <see cref="CircuitBreakerPolicyOptions.BreakDuration"/> × the number of consecutive
+    /// ejections (Polly counts the failed probes since the breaker last closed), at most <see cref="CircuitBreakerPolicyOptions.MaxBreakDuration"/>.
+    /// </summary>
+    internal static TimeSpan BreakDurationOf(CircuitBreakerPolicyOptions options, int failedProbes)
+    {
+        var max = options.MaxBreakDuration > options.BreakDuration ? options.MaxBreakDuration : options.BreakDuration;
+        var factor = Math.Min(failedProbes, 100_000) + 1;
+        return options.BreakDuration.Ticks > max.Ticks / factor ? max : options.BreakDuration * factor;
+    }
+
+    private ValueTask<bool> ShouldHandle(Stage stage, Outcome<AttemptResult> outcome)
+    {
+        // The second breaker refused the attempt: nothing reached the destination.
+        if (outcome.Exception is BrokenCircuitException)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        var failed = IsFailure(outcome);
+        if (!stage.Counting)
+        {
+            return new ValueTask<bool>(failed);
+        }
+
+        if (!failed)
+        {
+            if (Volatile.Read(ref _streak) != 0)
+            {
+                Volatile.Write(ref _streak, 0);
+            }
+
+            return new ValueTask<bool>(false);
+        }
+
+        // The first failure of a streak clears what the streak breaker's window holds (successes before it), so the
+        // window holds only the streak; clearing a closed breaker raises no transition.
+        return Interlocked.Increment(ref _streak) == 1 && stage.State == BreakerState.Closed
+            ? StartStreakAsync(stage)
+            : new ValueTask<bool>(true);
+    }
+
+    private static async ValueTask<bool> StartStreakAsync(Stage stage)
+    {
+        await stage.Control.CloseAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    private void OnOpened(Stage stage, OnCircuitOpenedArguments<AttemptResult> args)
+    {
+        lock (_gate)
+        {
+            if (!_ejected)
+            {
+                if (_observer is not null && !_observer.TryEject(this, args.Context))
+                {
+                    // Over the cluster's ejection cap: the destination stays in. Polly's breaker is closed again (which
+                    // also clears its window), from outside this callback because Polly runs its callbacks in order.
+                    stage.Suppressed = true;
+                    _ = stage.Control.CloseAsync();
+                    return;
+                }
+
+                _ejected = true;
+            }
+
+            stage.BlockedUntilUtcTicks = (_timeProvider.GetUtcNow() + args.BreakDuration).UtcTicks;
+            stage.State = BreakerState.Open;
+            ReportNoLock(args.Context, args.BreakDuration);
+        }
+    }
+
+    private void OnHalfOpened(Stage stage, ResilienceContext context)
+    {
+        lock (_gate)
+        {
+            stage.State = BreakerState.HalfOpen;
+            ReportNoLock(context, TimeSpan.Zero);
+        }
+    }
+
+    private void OnClosed(Stage stage, ResilienceContext context)
+    {
+        lock (_gate)
+        {
+            stage.State = BreakerState.Closed;
+            if (stage.Suppressed)
+            {
+                stage.Suppressed = false;
+                return;
+            }
+
+            if (_ejected && State == BreakerState.Closed)
+            {
+                _ejected = false;
+                _observer?.OnEjectionEnded(this);
+            }
+
+            ReportNoLock(context, TimeSpan.Zero);
+        }
+    }
+
+    private void ReportNoLock(ResilienceContext context, TimeSpan breakDuration)
+    {
+        var state = State;
+        if (state == _reported)
+        {
+            return;
+        }
+
+        if (state == BreakerState.Open)
+        {
+            // Both rules may trip on the same failure (or a failed probe): that is one ejection.
+            _ejections++;
+        }
+
+        _reported = state;
+        _observer?.OnTransition(this, state, context, breakDuration);
+    }
+
+    /// <summary>One of the two Polly breakers and the state its callbacks mirror for the lock-free admission check.</summary>
+    private sealed class Stage
+    {
+        private readonly CircuitBreakerStateProvider _stateProvider = new();
+        private volatile BreakerState _state;
+        private long _blockedUntilUtcTicks;
+        private bool _suppressed;
+
+        public Stage(DestinationBreaker owner, double failureRatio, int minimumThroughput, TimeSpan samplingDuration, bool counting)
+        {
+            Counting = counting;
+            var options = owner.Options;
+            Strategy = new CircuitBreakerStrategyOptions<AttemptResult>
+            {
+                FailureRatio = failureRatio,
+                MinimumThroughput = minimumThroughput,
+                SamplingDuration = samplingDuration,
+                BreakDuration = options.BreakDuration,
+                BreakDurationGenerator = args => new ValueTask<TimeSpan>(BreakDurationOf(options, args.HalfOpenAttempts)),
+                StateProvider = _stateProvider,
+                ManualControl = Control,
+                ShouldHandle = args => owner.ShouldHandle(this, args.Outcome),
+                OnOpened = args =>
+                {
+                    owner.OnOpened(this, args);
+                    return default;
+                },
+                OnHalfOpened = args =>
+                {
+                    owner.OnHalfOpened(this, args.Context);
+                    return default;
+                },
+                OnClosed = args =>
+                {
+                    owner.OnClosed(this, args.Context);
+                    return default;
+                },
+            };
+        }
+
+        public CircuitBreakerStrategyOptions<AttemptResult> Strategy { get; }
+
+        public CircuitBreakerManualControl Control { get; } = new();
+
+        /// <summary>Whether this is the consecutive-failures breaker (it counts the streak).</summary>
+        public bool Counting { get; }
+
+        /// <summary>Polly opened this breaker over the ejection cap; its closing is not a transition anyone saw.</summary>
+        public bool Suppressed
+        {
+            get => Volatile.Read(ref _suppressed);
+            set => Volatile.Write(ref _suppressed, value);
+        }
+
+        public BreakerState State
+        {
+            get => _state;
+            set => _state = value;
+        }
+
+        /// <summary>Polly's state; a breaker reopened over the ejection cap counts as closed while Polly closes it again.</summary>
+        public BreakerState PollyState => _stateProvider.CircuitState switch
+        {
+            CircuitState.Closed => BreakerState.Closed,
+            CircuitState.HalfOpen => BreakerState.HalfOpen,
+            _ when Suppressed => BreakerState.Closed,
+            _ => BreakerState.Open,
+        };
+
+        public long BlockedUntilUtcTicks
+        {
+            get => Volatile.Read(ref _blockedUntilUtcTicks);
+            set => Volatile.Write(ref _blockedUntilUtcTicks, value);
+        }
+
+        public bool Admits(TimeProvider timeProvider) => _state switch
+        {
+            BreakerState.Closed => true,
+
+            // Break over: the next attempt is the probe, unless Polly already let one through (its callback may lag).
+            BreakerState.Open => timeProvider.GetUtcNow().UtcTicks >= BlockedUntilUtcTicks
+                && _stateProvider.CircuitState != CircuitState.HalfOpen,
+            _ => false,
+        };
+    }
 }
 
-/// <summary>Receives breaker transitions (logging, span events).</summary>
+/// <summary>Receives breaker transitions (logging, span events) and keeps each cluster's ejection cap.</summary>
 internal interface IBreakerTransitionObserver
 {
-    void OnTransition(DestinationBreaker breaker, BreakerState state, ResilienceContext context);
+    void OnTransition(DestinationBreaker breaker, BreakerState state, ResilienceContext context, TimeSpan breakDuration);
+
+    /// <summary>Whether <paramref name="breaker"/> may be ejected now; false keeps it closed (the cap is full).</summary>
+    bool TryEject(DestinationBreaker breaker, ResilienceContext context);
+
+    /// <summary>The destination is back in load balancing: its place under the cap is free again.</summary>
+    void OnEjectionEnded(DestinationBreaker breaker);
 }

@@ -1,57 +1,23 @@
-using System.Globalization;
-using Ambassador.Policies.Budget;
-using Ambassador.Policies.CircuitBreaker;
-using Ambassador.Policies.Retry;
-using Ambassador.Policies.Timeout;
+using Ambassador.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace Ambassador.Policies.Configuration;
 
 /// <summary>
-/// Validates <c>Ambassador:Policies</c> and the clusters' <c>Metadata:Policy</c> references in a candidate
-/// configuration. Reports every problem, each as the full configuration key and what is wrong with it.
+/// The checks of <c>Ambassador:Policies</c> that involve more than one key (types, ranges and unknown keys come from
+/// <see cref="PolicyOptionTable"/>): <c>MaxDelay</c> ≥ <c>BaseDelay</c>, <c>PerTry</c> ≤ <c>Total</c>, and every
+/// cluster's <c>Metadata:Policy</c> naming a policy that exists.
 /// </summary>
 internal static class PolicyConfigValidator
 {
-    internal enum ValueKind
+    /// <summary>Adds every cross-key and reference problem of <paramref name="configuration"/> to <paramref name="problems"/>.</summary>
+    public static void Validate(IConfiguration configuration, ConfigProblems problems)
     {
-        Int,
-        Double,
-        Bool,
-        Duration,
-        Text,
-    }
-
-    /// <summary>Every leaf key of a policy, relative to <c>Ambassador:Policies:&lt;name&gt;</c>.</summary>
-    internal static readonly IReadOnlyList<(string Key, ValueKind Kind)> Keys =
-    [
-        ("Retry:MaxRetries", ValueKind.Int),
-        ("Retry:BaseDelay", ValueKind.Duration),
-        ("Retry:MaxDelay", ValueKind.Duration),
-        ("Retry:RetryOn", ValueKind.Text),
-        ("Retry:RetryNonIdempotent", ValueKind.Bool),
-        ("Retry:MaxBufferedBodyBytes", ValueKind.Int),
-        ("Retry:Budget:Ratio", ValueKind.Double),
-        ("Retry:Budget:MinPerSecond", ValueKind.Int),
-        ("CircuitBreaker:FailureRatio", ValueKind.Double),
-        ("CircuitBreaker:MinimumThroughput", ValueKind.Int),
-        ("CircuitBreaker:SamplingDuration", ValueKind.Duration),
-        ("CircuitBreaker:BreakDuration", ValueKind.Duration),
-        ("Timeout:PerTry", ValueKind.Duration),
-        ("Timeout:Total", ValueKind.Duration),
-    ];
-
-    /// <summary>The key patterns this feature owns under <c>Ambassador:</c>, for the host's typo detection.</summary>
-    public static string[] KeyPatterns() => [.. Keys.Select(k => "Policies:*:" + k.Key)];
-
-    /// <summary>Validates <paramref name="configuration"/>; calls <paramref name="report"/> once per problem.</summary>
-    public static void Validate(IConfiguration configuration, Action<string, string> report)
-    {
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { PolicyConstants.DefaultPolicyName };
-        foreach (var section in configuration.GetSection(PolicyConstants.SectionPath).GetChildren())
+        var names = new SortedSet<string>(StringComparer.OrdinalIgnoreCase) { PolicyConstants.DefaultPolicyName, PolicyConstants.NoPolicyName };
+        foreach (var policy in PolicyOptionTable.Section.Instances(configuration))
         {
-            names.Add(section.Key);
-            ValidatePolicy(section, report);
+            names.Add(policy.Key);
+            ValidatePolicy(policy, problems);
         }
 
         foreach (var cluster in configuration.GetSection("ReverseProxy:Clusters").GetChildren())
@@ -60,193 +26,53 @@ internal static class PolicyConfigValidator
             var name = reference.Value?.Trim();
             if (!string.IsNullOrEmpty(name) && !names.Contains(name))
             {
-                report(reference.Path, $"no policy named '{name}'");
+                problems.Add(reference.Path, $"no policy named '{name}'", $"use one of {string.Join(", ", names)}");
             }
         }
     }
 
-    /// <summary>Validates one policy section (<c>Ambassador:Policies:&lt;name&gt;</c>).</summary>
-    public static void ValidatePolicy(IConfigurationSection section, Action<string, string> report)
+    private static void ValidatePolicy(IConfigurationSection policy, ConfigProblems problems)
     {
-        if (section.Value is not null)
+        if (PolicyOptionTable.BaseDelay.TryGet(policy, out var baseDelay)
+            && PolicyOptionTable.MaxDelay.TryGet(policy, out var maxDelay)
+            && maxDelay < baseDelay)
         {
-            report(section.Path, "must be a section with Retry, CircuitBreaker and/or Timeout settings, not a value");
-            return;
+            problems.Add(
+                $"{policy.Path}:{PolicyOptionTable.MaxDelay.Key}",
+                $"'{Shown(policy, PolicyOptionTable.MaxDelay, maxDelay)}' is less than {policy.Path}:{PolicyOptionTable.BaseDelay.Key} ({Shown(policy, PolicyOptionTable.BaseDelay, baseDelay)})",
+                "use a MaxDelay of at least BaseDelay");
         }
 
-        var parsable = true;
-        foreach (var (key, kind) in Keys)
+        if (PolicyOptionTable.PerTry.TryGet(policy, out var perTry)
+            && PolicyOptionTable.Total.TryGet(policy, out var total)
+            && perTry > total)
         {
-            var value = section[key];
-            if (value is not null && !CanParse(value, kind, out var problem))
-            {
-                report(section.Path + ":" + key, problem);
-                parsable = false;
-            }
+            problems.Add(
+                $"{policy.Path}:{PolicyOptionTable.PerTry.Key}",
+                $"'{Shown(policy, PolicyOptionTable.PerTry, perTry)}' exceeds {policy.Path}:{PolicyOptionTable.Total.Key} ({Shown(policy, PolicyOptionTable.Total, total)})",
+                "use a PerTry of at most Total");
         }
 
-        if (!parsable)
+        if (PolicyOptionTable.ConsecutiveFailures.TryGet(policy, out var consecutive) && consecutive == 1)
         {
-            return;
+            // One failure is no pattern: a single reset would eject a healthy destination.
+            problems.Add($"{policy.Path}:{PolicyOptionTable.ConsecutiveFailures.Key}", "'1' is out of range", "use 0 (off) or an integer from 2 to 10000");
         }
 
-        var options = new PolicyOptions();
-        try
+        // Checked only when set: a longer BreakDuration alone keeps working with the default cap.
+        if (policy[PolicyOptionTable.MaxBreakDuration.Key] is not null
+            && PolicyOptionTable.MaxBreakDuration.TryGet(policy, out var maxBreak)
+            && PolicyOptionTable.BreakDuration.TryGet(policy, out var breakDuration)
+            && maxBreak < breakDuration)
         {
-            section.Bind(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            report(section.Path, ex.Message);
-            return;
-        }
-
-        var found = 0;
-        foreach (var (key, message) in Check(options))
-        {
-            report(section.Path + ":" + key, message);
-            found++;
-        }
-
-        // The DataAnnotations on the options must agree; anything they catch that the checks above missed is still reported.
-        if (found == 0)
-        {
-            var result = new PolicyOptionsDataAnnotationsValidator().Validate(section.Key, options);
-            if (result.Failed)
-            {
-                foreach (var failure in result.Failures ?? [])
-                {
-                    report(section.Path, failure);
-                }
-            }
+            problems.Add(
+                $"{policy.Path}:{PolicyOptionTable.MaxBreakDuration.Key}",
+                $"'{Shown(policy, PolicyOptionTable.MaxBreakDuration, maxBreak)}' is less than {policy.Path}:{PolicyOptionTable.BreakDuration.Key} ({Shown(policy, PolicyOptionTable.BreakDuration, breakDuration)})",
+                "use a MaxBreakDuration of at least BreakDuration");
         }
     }
 
-    /// <summary>Semantic checks of bound options; keys relative to the policy section.</summary>
-    public static IEnumerable<(string Key, string Message)> Check(PolicyOptions options)
-    {
-        var retry = options.Retry;
-        if (retry.MaxRetries is < RetryConstants.MinMaxRetries or > RetryConstants.MaxMaxRetries)
-        {
-            yield return ("Retry:MaxRetries", $"must be between {RetryConstants.MinMaxRetries} and {RetryConstants.MaxMaxRetries}");
-        }
-
-        var minDelay = TimeSpan.Parse(RetryConstants.MinDelayText, CultureInfo.InvariantCulture);
-        var maxDelay = TimeSpan.Parse(RetryConstants.MaxDelayText, CultureInfo.InvariantCulture);
-        var delaysInRange = true;
-        if (retry.BaseDelay < minDelay || retry.BaseDelay > maxDelay)
-        {
-            delaysInRange = false;
-            yield return ("Retry:BaseDelay", $"must be between {RetryConstants.MinDelayText} and {RetryConstants.MaxDelayText}");
-        }
-
-        if (retry.MaxDelay < minDelay || retry.MaxDelay > maxDelay)
-        {
-            delaysInRange = false;
-            yield return ("Retry:MaxDelay", $"must be between {RetryConstants.MinDelayText} and {RetryConstants.MaxDelayText}");
-        }
-
-        if (delaysInRange && retry.MaxDelay < retry.BaseDelay)
-        {
-            yield return ("Retry:MaxDelay", $"must be at least Retry:BaseDelay ({Format(retry.BaseDelay)})");
-        }
-
-        var conditions = RetryConditionsParser.Parse(retry.RetryOn, out var unknown);
-        if (unknown is not null)
-        {
-            yield return ("Retry:RetryOn", $"unknown condition(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))}; use any of: {RetryConditionsParser.Accepted}");
-        }
-        else if (conditions == RetryConditions.None)
-        {
-            yield return ("Retry:RetryOn", $"must name at least one of: {RetryConditionsParser.Accepted} (set Retry:MaxRetries to 0 to turn retries off)");
-        }
-
-        if (retry.MaxBufferedBodyBytes is < 0 or > RetryConstants.MaxMaxBufferedBodyBytes)
-        {
-            yield return ("Retry:MaxBufferedBodyBytes", $"must be between 0 and {RetryConstants.MaxMaxBufferedBodyBytes}");
-        }
-
-        var budget = retry.Budget;
-        if (!(budget.Ratio >= 0 && budget.Ratio <= RetryBudgetConstants.MaxRatio))
-        {
-            yield return ("Retry:Budget:Ratio", $"must be between 0 and {RetryBudgetConstants.MaxRatio}");
-        }
-
-        if (budget.MinPerSecond is < 0 or > RetryBudgetConstants.MaxMinPerSecond)
-        {
-            yield return ("Retry:Budget:MinPerSecond", $"must be between 0 and {RetryBudgetConstants.MaxMinPerSecond}");
-        }
-
-        var breaker = options.CircuitBreaker;
-        if (!(breaker.FailureRatio > 0 && breaker.FailureRatio <= 1))
-        {
-            yield return ("CircuitBreaker:FailureRatio", "must be greater than 0 and at most 1");
-        }
-
-        if (breaker.MinimumThroughput is < CircuitBreakerConstants.MinMinimumThroughput or > CircuitBreakerConstants.MaxMinimumThroughput)
-        {
-            yield return ("CircuitBreaker:MinimumThroughput", $"must be between {CircuitBreakerConstants.MinMinimumThroughput} and {CircuitBreakerConstants.MaxMinimumThroughput}");
-        }
-
-        var minBreak = TimeSpan.Parse(CircuitBreakerConstants.MinDurationText, CultureInfo.InvariantCulture);
-        var maxBreak = TimeSpan.Parse(CircuitBreakerConstants.MaxDurationText, CultureInfo.InvariantCulture);
-        if (breaker.SamplingDuration < minBreak || breaker.SamplingDuration > maxBreak)
-        {
-            yield return ("CircuitBreaker:SamplingDuration", $"must be between {CircuitBreakerConstants.MinDurationText} and {CircuitBreakerConstants.MaxDurationText}");
-        }
-
-        if (breaker.BreakDuration < minBreak || breaker.BreakDuration > maxBreak)
-        {
-            yield return ("CircuitBreaker:BreakDuration", $"must be between {CircuitBreakerConstants.MinDurationText} and {CircuitBreakerConstants.MaxDurationText}");
-        }
-
-        var timeout = options.Timeout;
-        var minTimeout = TimeSpan.Parse(TimeoutConstants.MinTimeoutText, CultureInfo.InvariantCulture);
-        var maxTimeout = TimeSpan.Parse(TimeoutConstants.MaxTimeoutText, CultureInfo.InvariantCulture);
-        var timeoutsInRange = true;
-        if (timeout.PerTry < minTimeout || timeout.PerTry > maxTimeout)
-        {
-            timeoutsInRange = false;
-            yield return ("Timeout:PerTry", $"must be between {TimeoutConstants.MinTimeoutText} and {TimeoutConstants.MaxTimeoutText}");
-        }
-
-        if (timeout.Total < minTimeout || timeout.Total > maxTimeout)
-        {
-            timeoutsInRange = false;
-            yield return ("Timeout:Total", $"must be between {TimeoutConstants.MinTimeoutText} and {TimeoutConstants.MaxTimeoutText}");
-        }
-
-        if (timeoutsInRange && timeout.PerTry > timeout.Total)
-        {
-            yield return ("Timeout:PerTry", $"must not exceed Timeout:Total ({Format(timeout.Total)})");
-        }
-    }
-
-    private static string Format(TimeSpan value)
-    {
-        var text = value.ToString("c", CultureInfo.InvariantCulture);
-        return text.Contains('.', StringComparison.Ordinal) && text.LastIndexOf('.') > text.LastIndexOf(':') ? text.TrimEnd('0') : text;
-    }
-
-    private static bool CanParse(string value, ValueKind kind, out string problem)
-    {
-        var ok = kind switch
-        {
-            ValueKind.Int => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
-            ValueKind.Double => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d),
-            ValueKind.Bool => bool.TryParse(value, out _),
-            ValueKind.Duration => TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out _),
-            _ => true,
-        };
-
-        problem = kind switch
-        {
-            ValueKind.Int => $"'{value}' is not a whole number",
-            ValueKind.Double => $"'{value}' is not a number",
-            ValueKind.Bool => $"'{value}' is not true or false",
-            ValueKind.Duration => $"'{value}' is not a duration (use a TimeSpan string such as 00:00:00.500)",
-            _ => string.Empty,
-        };
-        return ok;
-    }
+    /// <summary>The value as the user wrote it, or the default as it would be written.</summary>
+    private static string Shown(IConfigurationSection policy, DurationOption option, TimeSpan value) =>
+        policy[option.Key]?.Trim() ?? OptionSpec.FormatDuration(value);
 }

@@ -1,3 +1,5 @@
+using Ambassador.Policies.Retry;
+
 namespace Ambassador.Policies.Proxy;
 
 /// <summary>How one upstream attempt ended.</summary>
@@ -12,7 +14,7 @@ internal enum AttemptKind
     /// <summary>The connection broke or the upstream sent an empty or invalid response.</summary>
     Reset,
 
-    /// <summary>The upstream was too slow (YARP's activity timeout).</summary>
+    /// <summary>The upstream was too slow (per-try or total timeout, or YARP's activity timeout).</summary>
     Timeout,
 
     /// <summary>The client went away or sent a broken body; nobody's fault upstream.</summary>
@@ -28,8 +30,15 @@ internal enum AttemptKind
 /// <summary>The result of one attempt as the Polly strategies see it.</summary>
 /// <param name="Kind">How the attempt ended.</param>
 /// <param name="StatusCode">The response status (the upstream's, or the one YARP set for an error).</param>
-/// <param name="RetryCommitted">True when the response was held back because it will be retried.</param>
-internal readonly record struct AttemptResult(AttemptKind Kind, int StatusCode, bool RetryCommitted)
+/// <param name="RetryCommitted">True when a retry of this attempt was decided (and taken from the budget).</param>
+/// <param name="Reason">Why it is retried (the metric label and span event); <see cref="RetryConditions.None"/> otherwise.</param>
+/// <param name="RetryAfter">A 429's <c>Retry-After</c>, which replaces Polly's back-off for this retry.</param>
+internal readonly record struct AttemptResult(
+    AttemptKind Kind,
+    int StatusCode,
+    bool RetryCommitted,
+    RetryConditions Reason = RetryConditions.None,
+    TimeSpan? RetryAfter = null)
 {
     public static readonly AttemptResult CircuitOpen = new(AttemptKind.CircuitOpen, 503, false);
 

@@ -21,11 +21,8 @@ internal sealed class HoldBackRetriedResponsesTransformProvider : ITransformProv
     public void Apply(TransformBuilderContext context)
         => context.AddResponseTransform(static transform =>
         {
-            if (RequestState.Current.Value is { } state && ReferenceEquals(state.Context, transform.HttpContext))
-            {
-                state.OnUpstreamResponse(transform);
-            }
-
+            // Present only while the policy step runs the request (absent for clusters with "Policy": "none").
+            transform.HttpContext.Features.Get<RequestState>()?.OnUpstreamResponse(transform);
             return default;
         });
 }

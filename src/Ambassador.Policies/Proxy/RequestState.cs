@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Ambassador.Policies.Budget;
+using Ambassador.Policies.CircuitBreaker;
+using Ambassador.Policies.Grpc;
 using Ambassador.Policies.Retry;
+using Ambassador.Policies.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Timeout;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.Transforms;
@@ -13,80 +16,60 @@ using Yarp.ReverseProxy.Transforms;
 namespace Ambassador.Policies.Proxy;
 
 /// <summary>
-/// Everything one proxied request needs across its attempts. It is reachable from the Polly callbacks (through the
-/// <see cref="ResilienceContext"/>) and from the response transform (through <see cref="Current"/>),
-/// so the decision to retry a response is taken once, while its headers are known and before its body is copied.
+/// The one per-request object of the policy step: what the request's attempts share (policy, budget, deadlines,
+/// what was tried) and the steps of one attempt. The policy step sets it as an HttpContext feature for the length of
+/// the request, which is how the response transform reaches it; Polly's callbacks need none of it (the attempt's
+/// outcome carries the retry decision). Pooled: a request that succeeds at once allocates nothing here, and what only
+/// a retry needs (<see cref="RetryLedger"/>) is made when a retry is decided. The attempt's async state machines
+/// come from the runtime's per-thread pool (<see cref="PoolingAsyncValueTaskMethodBuilder{TResult}"/>).
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
-    Justification = "The per-try timer lives for one attempt and is disposed when that attempt ends (RunAttemptAsync).")]
 internal sealed class RequestState
 {
-    /// <summary>The state of the request being forwarded on this async flow (read by the response transform).</summary>
-    internal static readonly AsyncLocal<RequestState?> Current = new();
-
-    private readonly ResilienceHandler _handler;
-    private readonly RequestDelegate _next;
-    private readonly IReadOnlyList<DestinationState> _available;
-    private readonly CancellationToken _clientAborted;
-    private List<DestinationState>? _tried;
-    private List<DestinationState>? _rejected;
-    private DestinationState? _last;
+    private readonly DestinationBreakerRegistry _breakers;
+    private readonly DestinationPicker _picker;
+    private readonly ResilienceTelemetry _telemetry;
+    private readonly TimeProvider _time;
+    private RequestDelegate _next = null!;
+    private IReadOnlyList<DestinationState> _available = [];
+    private CancellationToken _clientAborted;
+    private DestinationState? _first;
+    private RetryLedger? _ledger;
+    private HashSet<object>? _itemsBeforeAffinity;
     private int _attempt;
     private bool _committed;
-    private RetryConditions _pendingReason;
+    private RetryConditions _committedReason;
     private TimeSpan? _retryAfter;
-    private Outcome<AttemptResult>? _firstOutcome;
-    private TimeSpan _remainingTotal;
-    private CancellationTokenSource? _perTry;
-    private HashSet<object>? _itemsBeforeAffinity;
+    private GrpcCall _grpc;
 
-    public RequestState(
-        ResilienceHandler handler,
-        HttpContext context,
-        RequestDelegate next,
-        IReverseProxyFeature feature,
-        ClusterState cluster,
-        ResolvedPolicy policy,
-        RetryBudget budget,
-        bool retryable,
-        bool bodyBuffered,
-        long startTimestamp)
+    public RequestState(DestinationBreakerRegistry breakers, DestinationPicker picker, ResilienceTelemetry telemetry, TimeProvider time)
     {
-        StartTimestamp = startTimestamp;
-        _handler = handler;
-        _next = next;
-        Context = context;
-        Feature = feature;
-        Cluster = cluster;
-        Policy = policy;
-        Budget = budget;
-        Retryable = retryable;
-        BodyBuffered = bodyBuffered;
-        _available = feature.AvailableDestinations;
-        _clientAborted = context.RequestAborted;
-        Activity = Activity.Current;
+        _breakers = breakers;
+        _picker = picker;
+        _telemetry = telemetry;
+        _time = time;
+        Deadline = new RequestDeadline(time);
     }
 
-    public HttpContext Context { get; }
+    public HttpContext Context { get; private set; } = null!;
 
-    /// <summary>When the request entered the policy (<see cref="TimeProvider.GetTimestamp"/>).</summary>
-    public long StartTimestamp { get; }
+    public IReverseProxyFeature Feature { get; private set; } = null!;
 
-    public IReverseProxyFeature Feature { get; }
+    public ClusterState Cluster { get; private set; } = null!;
 
-    public ClusterState Cluster { get; }
+    public ResolvedPolicy Policy { get; private set; } = null!;
 
-    public ResolvedPolicy Policy { get; }
-
-    public RetryBudget Budget { get; }
+    public RetryBudget Budget { get; private set; } = null!;
 
     /// <summary>Whether this request may be retried at all (method, body, opt-out, policy).</summary>
-    public bool Retryable { get; }
+    public bool Retryable { get; private set; }
 
-    public bool BodyBuffered { get; }
+    public bool BodyBuffered { get; private set; }
 
-    /// <summary>The request's activity, for span events raised from Polly callbacks.</summary>
-    public Activity? Activity { get; }
+    /// <summary>The request's activity, for span events (the breaker's transitions read it through the Polly context).</summary>
+    public Activity? Activity { get; private set; }
+
+    /// <summary>The request's deadlines (one timer).</summary>
+    public RequestDeadline Deadline { get; }
 
     /// <summary>Attempts started so far (1-based once running).</summary>
     public int Attempts => _attempt;
@@ -94,110 +77,127 @@ internal sealed class RequestState
     /// <summary>Whether the client gave up on the request.</summary>
     public bool ClientAborted => _clientAborted.IsCancellationRequested;
 
-    /// <summary>Retry predicate of the policy's Polly retry strategy.</summary>
-    internal static bool ShouldRetry(ResilienceContext context, Outcome<AttemptResult> outcome)
+    /// <summary>Binds this (pooled) object to a request and starts its clock.</summary>
+    public void Start(HttpContext context, RequestDelegate next, IReverseProxyFeature feature, ClusterState cluster, ResolvedPolicy policy,
+        RetryBudget budget, bool retryable, bool bodyBuffered, long startTimestamp, GrpcCall grpc = default)
     {
-        if (!context.Properties.TryGetValue(ResilienceKeys.Request, out var state))
-        {
-            return false;
-        }
-
-        if (state._firstOutcome is not null)
-        {
-            // The replayed first attempt: its retry was already decided (and taken from the budget) before Polly ran.
-            state._firstOutcome = null;
-            return true;
-        }
-
-        return state.DecideAfterAttempt(outcome);
+        _grpc = grpc;
+        Context = context;
+        _next = next;
+        Feature = feature;
+        Cluster = cluster;
+        Policy = policy;
+        Budget = budget;
+        Retryable = retryable;
+        BodyBuffered = bodyBuffered;
+        Activity = Activity.Current;
+        _available = feature.AvailableDestinations;
+        _clientAborted = context.RequestAborted;
+        Deadline.Start(startTimestamp, grpc.IsGrpc ? grpc.Total : policy.Total, policy.PerTry, _clientAborted);
     }
 
-    /// <summary>Timeout generator of the retry pipeline's outer timeout: what is left of Total.</summary>
-    internal static TimeSpan RemainingTotalOf(ResilienceContext context)
-        => context.Properties.TryGetValue(ResilienceKeys.Request, out var state) ? state._remainingTotal : TimeSpan.Zero;
+    /// <summary>Unbinds from the request; false when this object cannot be reused (a deadline fired).</summary>
+    public bool TryReset()
+    {
+        Context = null!;
+        _next = null!;
+        Feature = null!;
+        Cluster = null!;
+        Policy = null!;
+        Budget = null!;
+        Activity = null;
+        _available = [];
+        _clientAborted = default;
+        _first = null;
+        _ledger = null;
+        _itemsBeforeAffinity = null;
+        _attempt = 0;
+        _committed = false;
+        _committedReason = RetryConditions.None;
+        _retryAfter = null;
+        _grpc = default;
+        return Deadline.TryReset();
+    }
 
     /// <summary>
-    /// Runs the retries of a request whose first attempt (<paramref name="context"/>'s last outcome) asked for one,
-    /// through the policy's Polly retry pipeline, within what is left of the Total timeout.
+    /// One attempt (Polly's retry callback): pick a destination its breaker admits, forward through that breaker,
+    /// classify, and decide here whether it is retried (the outcome says so to Polly's predicate).
     /// </summary>
-    internal async ValueTask<Outcome<AttemptResult>> RetryAsync(ResilienceContext context, Outcome<AttemptResult> first)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<Outcome<AttemptResult>> AttemptAsync(ResilienceContext context)
     {
-        _remainingTotal = Policy.Total - _handler.TimeProvider.GetElapsedTime(StartTimestamp);
-        if (_remainingTotal <= TimeSpan.Zero)
+        _attempt++;
+        if (_attempt > 1)
         {
-            return Outcome.FromException<AttemptResult>(new TimeoutRejectedException(Policy.Total));
+            PrepareRetry();
         }
 
-        _firstOutcome = first;
-        return await Policy.Retrying!.ExecuteOutcomeAsync(
-            static (ctx, self) => self._firstOutcome is { } replayed ? new ValueTask<Outcome<AttemptResult>>(replayed) : self.RunAttemptAsync(ctx),
-            context,
-            this).ConfigureAwait(false);
-    }
-
-    /// <summary>Delay generator of the retry strategy: a 429's <c>Retry-After</c>, otherwise the exponential back-off.</summary>
-    internal static TimeSpan? RetryAfterOf(ResilienceContext context)
-        => context.Properties.TryGetValue(ResilienceKeys.Request, out var state) ? state._retryAfter : null;
-
-    /// <summary>Called by Polly right before the back-off delay of a retry.</summary>
-    internal static void OnRetry(ResilienceContext context, int attemptNumber, TimeSpan delay)
-    {
-        if (context.Properties.TryGetValue(ResilienceKeys.Request, out var state))
+        if (!Deadline.StartAttempt())
         {
-            state._handler.OnRetry(state, RetryConditionsParser.Label(state._pendingReason), attemptNumber + 1, delay);
+            return Outcome.FromResult(new AttemptResult(AttemptKind.Timeout, StatusCodes.Status504GatewayTimeout, false));
+        }
+
+        while (true)
+        {
+            var destination = PickDestination();
+            if (destination is null)
+            {
+                return Outcome.FromResult(AttemptResult.CircuitOpen);
+            }
+
+            var breaker = _breakers.Get(Cluster.ClusterId, destination.DestinationId, Policy.Breaker);
+            Feature.AvailableDestinations = destination;
+            var outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
+                static (_, self) => self.ForwardAsync(),
+                context,
+                this).ConfigureAwait(false);
+
+            if (outcome.Exception is BrokenCircuitException)
+            {
+                // Lost a race for the half-open probe: nothing was sent, try another destination within this attempt.
+                (_ledger ??= new RetryLedger(_first)).Rejected.Add(destination);
+                continue;
+            }
+
+            if (_ledger is null)
+            {
+                _first = destination;
+            }
+            else
+            {
+                _ledger.Tried(destination);
+            }
+
+            _telemetry.Attempt(Cluster.ClusterId, outcome.Exception is null ? outcome.Result.OutcomeLabel : "timeout");
+            if (outcome.Exception is null && !outcome.Result.RetryCommitted)
+            {
+                var condition = outcome.Result.Kind switch
+                {
+                    AttemptKind.ConnectFailure => RetryConditions.ConnectFailure,
+                    AttemptKind.Reset => RetryConditions.Reset,
+                    AttemptKind.Timeout => RetryConditions.PerTryTimeout,
+                    _ => RetryConditions.None,
+                };
+                if (condition != RetryConditions.None && TryCommitRetry(condition))
+                {
+                    return Outcome.FromResult(outcome.Result with { RetryCommitted = true, Reason = condition });
+                }
+            }
+
+            return outcome;
         }
     }
 
-    /// <summary>One attempt: pick a destination its breaker admits, forward through that breaker, classify.</summary>
-    internal static ValueTask<Outcome<AttemptResult>> RunAttemptAsync(ResilienceContext context, RequestState state)
-        => state.RunAttemptAsync(context);
-
-    /// <summary>Called from the response transform with the upstream response headers, before any body is copied.</summary>
-    internal void OnUpstreamResponse(ResponseTransformContext transform)
+    /// <summary>
+    /// Called from the response transform with the upstream response headers, before any body is copied: holds the
+    /// response back when it will be retried, otherwise lets it stream under Total.
+    /// </summary>
+    public void OnUpstreamResponse(ResponseTransformContext transform)
     {
         if (!HoldBackForRetry(transform))
         {
-            // This response goes to the client: PerTry has done its job (it bounds the wait for response headers),
-            // and the body streams under Total, as Envoy's per_try_timeout does. Cutting a body mid-way would only
-            // break a response the client is already reading.
-            _perTry?.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
+            Deadline.DisarmPerTry();
         }
-    }
-
-    private bool HoldBackForRetry(ResponseTransformContext transform)
-    {
-        var response = transform.ProxyResponse;
-        if (response is null || !Retryable)
-        {
-            return false;
-        }
-
-        var condition = RetryConditionsParser.ForStatus((int)response.StatusCode);
-        if (condition == RetryConditions.None || (Policy.RetryOn & condition) == 0)
-        {
-            return false;
-        }
-
-        if (condition == RetryConditions.Status429)
-        {
-            var retryAfter = ParseRetryAfter(response.Headers.RetryAfter, _handler.TimeProvider.GetUtcNow());
-            if (retryAfter > Policy.MaxDelay)
-            {
-                // Waiting less than the upstream asked would not honor it; the app gets the 429 and its Retry-After.
-                return false;
-            }
-
-            _retryAfter = retryAfter;
-        }
-
-        if (!TryCommitRetry(condition))
-        {
-            return false;
-        }
-
-        _committed = true;
-        transform.SuppressResponseBody = true;
-        return true;
     }
 
     internal static TimeSpan? ParseRetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now)
@@ -209,176 +209,6 @@ internal sealed class RequestState
 
         var delay = header.Delta ?? (header.Date is { } date ? date - now : null);
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
-    }
-
-    /// <summary>Whether an attempt's outcome is retried; a retry decided here is taken from the budget.</summary>
-    internal bool DecideAfterAttempt(Outcome<AttemptResult> outcome)
-    {
-        if (outcome.Exception is not null)
-        {
-            // Total expired (TimeoutRejectedException) or something unexpected: nothing left to retry with.
-            return false;
-        }
-
-        var result = outcome.Result;
-        if (result.RetryCommitted)
-        {
-            return true;
-        }
-
-        return result.Kind switch
-        {
-            AttemptKind.ConnectFailure => TryCommitRetry(RetryConditions.ConnectFailure),
-            AttemptKind.Reset => TryCommitRetry(RetryConditions.Reset),
-            AttemptKind.Timeout => TryCommitRetry(RetryConditions.PerTryTimeout),
-            _ => false,
-        };
-    }
-
-    /// <summary>The single place that decides a retry; withdraws from the budget exactly once per retry.</summary>
-    private bool TryCommitRetry(RetryConditions condition)
-    {
-        if (!Retryable
-            || (Policy.RetryOn & condition) == 0
-            || _attempt > Policy.MaxRetries
-            || Context.Response.HasStarted
-            || _clientAborted.IsCancellationRequested
-            || !AnyDestinationAdmitted())
-        {
-            // With every breaker open a retry could only answer circuit-open; the app is better served by this response.
-            return false;
-        }
-
-        if (!Budget.TryWithdraw(Policy.Budget))
-        {
-            _handler.OnBudgetRefused(this, RetryConditionsParser.Label(condition));
-            return false;
-        }
-
-        _pendingReason = condition;
-        return true;
-    }
-
-    private async ValueTask<Outcome<AttemptResult>> RunAttemptAsync(ResilienceContext context)
-    {
-        _attempt++;
-        if (_attempt > 1)
-        {
-            PrepareRetry();
-        }
-
-        // The attempt's token: the client's and Total (Polly's timeout, through the context), plus PerTry when set.
-        // PerTry is one timer-driven source that the outer token also cancels (one object, not a timer plus a link).
-        if (Policy.PerTry is not { } perTry)
-        {
-            return await RunAttemptAsync(context, context.CancellationToken).ConfigureAwait(false);
-        }
-
-        _perTry = new CancellationTokenSource(perTry, _handler.TimeProvider);
-        var outer = context.CancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _perTry);
-        try
-        {
-            return await RunAttemptAsync(context, _perTry.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await outer.DisposeAsync().ConfigureAwait(false);
-            _perTry.Dispose();
-            _perTry = null;
-        }
-    }
-
-    private async ValueTask<Outcome<AttemptResult>> RunAttemptAsync(ResilienceContext context, CancellationToken attemptToken)
-    {
-        while (true)
-        {
-            var destination = PickDestination();
-            if (destination is null)
-            {
-                return Outcome.FromResult(AttemptResult.CircuitOpen);
-            }
-
-            var breaker = _handler.Breakers.Get(Cluster.ClusterId, destination.DestinationId, Policy.Breaker);
-            Feature.AvailableDestinations = destination;
-
-            // YARP's forwarder cancels the upstream call on HttpContext.RequestAborted; pointing it at the attempt's token
-            // (linked to the client's) applies the per-try and total timeouts and still cancels on client abort.
-            Context.RequestAborted = attemptToken;
-
-            var outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
-                static (ctx, self) => self.ForwardAsync(ctx),
-                context,
-                this).ConfigureAwait(false);
-
-            if (outcome.Exception is BrokenCircuitException)
-            {
-                // Lost a race for the half-open probe: nothing was sent, try another destination within this attempt.
-                (_rejected ??= []).Add(destination);
-                continue;
-            }
-
-            _last = destination;
-            if (Retryable)
-            {
-                (_tried ??= []).Add(destination);
-            }
-
-            _handler.Telemetry.Attempt(Cluster.ClusterId, outcome.Exception is null ? outcome.Result.OutcomeLabel : "timeout");
-            return outcome;
-        }
-    }
-
-    private async ValueTask<Outcome<AttemptResult>> ForwardAsync(ResilienceContext context)
-    {
-        _committed = false;
-        await _next(Context).ConfigureAwait(false);
-        return Classify(context.CancellationToken);
-    }
-
-    private Outcome<AttemptResult> Classify(CancellationToken totalToken)
-    {
-        var statusCode = Context.Response.StatusCode;
-        if (_committed)
-        {
-            return Outcome.FromResult(new AttemptResult(AttemptKind.Response, statusCode, RetryCommitted: true));
-        }
-
-        var error = Context.Features.Get<IForwarderErrorFeature>();
-        if (error is null)
-        {
-            // No destination proxied: a step before the forwarder answered itself (session affinity's Return503Error).
-            // The upstream was never contacted, so it is neither its failure nor worth a retry.
-            return Outcome.FromResult(new AttemptResult(Feature.ProxiedDestination is null ? AttemptKind.OtherError : AttemptKind.Response, statusCode, false));
-        }
-
-        if (_clientAborted.IsCancellationRequested)
-        {
-            return Outcome.FromResult(new AttemptResult(AttemptKind.ClientError, statusCode, false));
-        }
-
-        if (totalToken.IsCancellationRequested)
-        {
-            // Total fired; Polly's timeout strategy turns this into a TimeoutRejectedException.
-            return Outcome.FromException<AttemptResult>(new OperationCanceledException(totalToken));
-        }
-
-        if (_perTry?.IsCancellationRequested == true)
-        {
-            // PerTry fired before the response headers: a timeout of this destination, retried like a failure.
-            return Outcome.FromResult(new AttemptResult(AttemptKind.Timeout, StatusCodes.Status504GatewayTimeout, false));
-        }
-
-        var kind = error.Error switch
-        {
-            ForwarderError.Request => ClassifyTransport(error.Exception),
-            ForwarderError.RequestTimedOut => AttemptKind.Timeout,
-            ForwarderError.RequestBodyDestination or ForwarderError.ResponseHeaders or ForwarderError.ResponseBodyDestination => AttemptKind.Reset,
-            ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
-                or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => AttemptKind.ClientError,
-            _ => AttemptKind.OtherError,
-        };
-
-        return Outcome.FromResult(new AttemptResult(kind, statusCode, false));
     }
 
     internal static AttemptKind ClassifyTransport(Exception? exception)
@@ -399,8 +229,145 @@ internal sealed class RequestState
         return AttemptKind.Reset;
     }
 
+    private bool HoldBackForRetry(ResponseTransformContext transform)
+    {
+        var response = transform.ProxyResponse;
+        if (response is null || !Retryable)
+        {
+            return false;
+        }
+
+        var condition = RetryConditionsParser.ForStatus((int)response.StatusCode);
+        if (condition == RetryConditions.None && _grpc.IsGrpc)
+        {
+            condition = GrpcRetryConditions.ForResponse(response);
+        }
+
+        if (condition == RetryConditions.None || (Policy.RetryOn & condition) == 0)
+        {
+            return false;
+        }
+
+        TimeSpan? retryAfter = null;
+        if (condition == RetryConditions.Status429)
+        {
+            retryAfter = ParseRetryAfter(response.Headers.RetryAfter, _time.GetUtcNow());
+            if (retryAfter > Policy.MaxDelay)
+            {
+                // Waiting less than the upstream asked would not honor it; the app gets the 429 and its Retry-After.
+                return false;
+            }
+        }
+
+        if (!TryCommitRetry(condition))
+        {
+            return false;
+        }
+
+        _committed = true;
+        _committedReason = condition;
+        _retryAfter = retryAfter;
+        transform.SuppressResponseBody = true;
+        return true;
+    }
+
+    /// <summary>The single place that decides a retry; withdraws from the budget exactly once per retry.</summary>
+    private bool TryCommitRetry(RetryConditions condition)
+    {
+        if (!Retryable
+            || (Policy.RetryOn & condition) == 0
+            || _attempt > Policy.MaxRetries
+            || Context.Response.HasStarted
+            || _clientAborted.IsCancellationRequested
+            || Deadline.TotalFired
+            || _grpc.Body is { CanReplay: false }
+            || !AnyDestinationAdmitted())
+        {
+            // With every breaker open a retry could only answer circuit-open; the app is better served by this response.
+            return false;
+        }
+
+        if (!Budget.TryWithdraw(Policy.Budget))
+        {
+            _telemetry.BudgetRefused(Cluster.ClusterId, RetryConditionsParser.Label(condition), Activity);
+            return false;
+        }
+
+        // Traffic control: at most Limits:MaxConcurrentRetries retries of the cluster in flight (counted when refused).
+        return Limits.ClusterLimiterRegistry.TryAcquireRetry(Context, Cluster.ClusterId);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Outcome<AttemptResult>> ForwardAsync()
+    {
+        _committed = false;
+
+        // YARP's forwarder cancels the upstream call on HttpContext.RequestAborted; for the length of this attempt it is
+        // the attempt's token (client, Total, PerTry). Set and restored here, around the one call that reads it.
+        var clientAborted = Context.RequestAborted;
+        Context.RequestAborted = Deadline.AttemptToken;
+        if (_grpc.IsGrpc)
+        {
+            // The upstream learns what is left of the call's bound (its own deadline or Total), as gRPC servers expect.
+            Context.Request.Headers[GrpcProtocol.TimeoutHeader] = GrpcTimeout.Format(Deadline.Remaining);
+        }
+
+        try
+        {
+            await _next(Context).ConfigureAwait(false);
+        }
+        finally
+        {
+            Context.RequestAborted = clientAborted;
+        }
+
+        return Outcome.FromResult(Classify());
+    }
+
+    private AttemptResult Classify()
+    {
+        var statusCode = Context.Response.StatusCode;
+        if (_committed)
+        {
+            return new AttemptResult(AttemptKind.Response, statusCode, RetryCommitted: true, _committedReason, _retryAfter);
+        }
+
+        var error = Context.Features.Get<IForwarderErrorFeature>();
+        if (error is null)
+        {
+            // No destination proxied: a step before the forwarder answered itself (session affinity's Return503Error).
+            // The upstream was never contacted, so it is neither its failure nor worth a retry.
+            return new AttemptResult(Feature.ProxiedDestination is null ? AttemptKind.OtherError : AttemptKind.Response, statusCode, false);
+        }
+
+        if (_clientAborted.IsCancellationRequested)
+        {
+            return new AttemptResult(AttemptKind.ClientError, statusCode, false);
+        }
+
+        if (Deadline.TotalFired || Deadline.PerTryFired)
+        {
+            // PerTry before the response headers is a timeout of this destination, retried like a failure; Total ends it all.
+            return new AttemptResult(AttemptKind.Timeout, StatusCodes.Status504GatewayTimeout, false);
+        }
+
+        var kind = error.Error switch
+        {
+            ForwarderError.Request => ClassifyTransport(error.Exception),
+            ForwarderError.RequestTimedOut => AttemptKind.Timeout,
+            ForwarderError.RequestBodyDestination or ForwarderError.ResponseHeaders or ForwarderError.ResponseBodyDestination => AttemptKind.Reset,
+            ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
+                or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => AttemptKind.ClientError,
+            _ => AttemptKind.OtherError,
+        };
+
+        return new AttemptResult(kind, statusCode, false);
+    }
+
     private void PrepareRetry()
     {
+        _ledger ??= new RetryLedger(_first);
+
         // The held-back (or failed) attempt left only status and headers on the response; nothing reached the client.
         Context.Response.Clear();
         Context.Features.Set<IForwarderErrorFeature>(null);
@@ -414,11 +381,14 @@ internal sealed class RequestState
             }
         }
 
+        _committed = false;
         _retryAfter = null;
         if (BodyBuffered)
         {
             Context.Request.Body.Position = 0;
         }
+
+        _grpc.Body?.Rewind();
     }
 
     /// <summary>
@@ -444,7 +414,7 @@ internal sealed class RequestState
         }
 
         IReadOnlyList<DestinationState> pool;
-        if (admitted == all.Count && _tried is null)
+        if (admitted == all.Count && _ledger is null)
         {
             pool = all;
         }
@@ -453,7 +423,7 @@ internal sealed class RequestState
             pool = Filter(all, untriedOnly: true, skip: null);
             if (pool.Count == 0)
             {
-                pool = Filter(all, untriedOnly: false, skip: _last);
+                pool = Filter(all, untriedOnly: false, skip: _ledger?.Last);
             }
 
             if (pool.Count == 0)
@@ -469,18 +439,18 @@ internal sealed class RequestState
 
         // The first attempt honors the request's session affinity when its destination is admitted; a retry goes
         // elsewhere by design (another instance first), and affinity then follows the cluster's FailurePolicy.
-        if (_tried is null && Cluster.Model.Config.SessionAffinity?.Enabled == true)
+        if (_attempt == 1 && Cluster.Model.Config.SessionAffinity?.Enabled == true)
         {
             // Session affinity keeps per-request state in HttpContext.Items (the key it found, so that the response
             // is not re-affinitized); what an attempt added there is dropped before a retry (PrepareRetry).
             _itemsBeforeAffinity ??= [.. Context.Items.Keys];
-            if (_handler.FindAffinitized(Context, Cluster, pool) is { } affine)
+            if (_picker.FindAffinitized(Context, Cluster, pool) is { } affine)
             {
                 return affine;
             }
         }
 
-        return _handler.PickDestination(Context, Cluster, pool);
+        return _picker.PickDestination(Context, Cluster, pool);
     }
 
     private List<DestinationState> Filter(IReadOnlyList<DestinationState> all, bool untriedOnly, DestinationState? skip)
@@ -489,7 +459,7 @@ internal sealed class RequestState
         for (var i = 0; i < all.Count; i++)
         {
             var destination = all[i];
-            if (ReferenceEquals(destination, skip) || (untriedOnly && _tried is not null && _tried.Contains(destination)) || !Admits(destination))
+            if (ReferenceEquals(destination, skip) || (untriedOnly && _ledger is not null && _ledger.WasTried(destination)) || !Admits(destination))
             {
                 continue;
             }
@@ -515,12 +485,37 @@ internal sealed class RequestState
 
     private bool Admits(DestinationState destination)
     {
-        if (_rejected is not null && _rejected.Contains(destination))
+        if (_ledger is not null && _ledger.Rejected.Contains(destination))
         {
             return false;
         }
 
-        var breaker = _handler.Breakers.Find(Cluster.ClusterId, destination.DestinationId);
+        var breaker = _breakers.Find(Cluster.ClusterId, destination.DestinationId);
         return breaker is null || breaker.Admits();
     }
+}
+
+/// <summary>What only a retried request needs to remember: the destinations it tried, in order, and those whose
+/// breaker refused it within an attempt. Made when the first retry is decided (or a half-open race is lost).</summary>
+internal sealed class RetryLedger
+{
+    private readonly List<DestinationState> _tried = new(4);
+
+    public RetryLedger(DestinationState? first)
+    {
+        if (first is not null)
+        {
+            _tried.Add(first);
+        }
+    }
+
+    /// <summary>Destinations whose breaker rejected the attempt (lost half-open races); skipped by this request.</summary>
+    public List<DestinationState> Rejected { get; } = [];
+
+    /// <summary>The destination of the last attempt.</summary>
+    public DestinationState? Last => _tried.Count == 0 ? null : _tried[^1];
+
+    public void Tried(DestinationState destination) => _tried.Add(destination);
+
+    public bool WasTried(DestinationState destination) => _tried.Contains(destination);
 }

@@ -12,13 +12,21 @@ internal enum RetryConditions
     Status503 = 16,
     Status504 = 32,
     Status429 = 64,
+
+    // gRPC statuses of a trailers-only answer (see Grpc.GrpcRetryConditions).
+    GrpcUnavailable = 128,
+    GrpcResourceExhausted = 256,
+    GrpcCancelled = 512,
+    GrpcDeadlineExceeded = 1024,
+    GrpcInternal = 2048,
 }
 
 /// <summary>Parses and queries <see cref="RetryConditions"/>.</summary>
 internal static class RetryConditionsParser
 {
     /// <summary>The tokens accepted in <c>RetryOn</c>, for error messages.</summary>
-    public const string Accepted = "connect-failure, reset, per-try-timeout, 502, 503, 504, 429, gateway-error";
+    public const string Accepted = "connect-failure, reset, per-try-timeout, 502, 503, 504, 429, gateway-error, "
+        + "grpc-unavailable, grpc-resource-exhausted, grpc-cancelled, grpc-deadline-exceeded, grpc-internal";
 
     /// <summary>Parses a comma-separated list; returns the tokens that are not understood.</summary>
     public static RetryConditions Parse(string? value, out List<string>? unknown)
@@ -48,6 +56,11 @@ internal static class RetryConditionsParser
                 "504" => RetryConditions.Status504,
                 "429" => RetryConditions.Status429,
                 "gateway-error" => RetryConditions.Status502 | RetryConditions.Status503 | RetryConditions.Status504,
+                "grpc-unavailable" => RetryConditions.GrpcUnavailable,
+                "grpc-resource-exhausted" => RetryConditions.GrpcResourceExhausted,
+                "grpc-cancelled" => RetryConditions.GrpcCancelled,
+                "grpc-deadline-exceeded" => RetryConditions.GrpcDeadlineExceeded,
+                "grpc-internal" => RetryConditions.GrpcInternal,
                 _ => RetryConditions.None,
             };
 
@@ -82,6 +95,11 @@ internal static class RetryConditionsParser
         RetryConditions.Status503 => "503",
         RetryConditions.Status504 => "504",
         RetryConditions.Status429 => "429",
+        RetryConditions.GrpcUnavailable => "grpc-unavailable",
+        RetryConditions.GrpcResourceExhausted => "grpc-resource-exhausted",
+        RetryConditions.GrpcCancelled => "grpc-cancelled",
+        RetryConditions.GrpcDeadlineExceeded => "grpc-deadline-exceeded",
+        RetryConditions.GrpcInternal => "grpc-internal",
         _ => "other",
     };
 }

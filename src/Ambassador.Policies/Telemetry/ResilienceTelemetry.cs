@@ -1,20 +1,24 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Ambassador.Policies.CircuitBreaker;
+using Microsoft.Extensions.Logging;
 
 namespace Ambassador.Policies.Telemetry;
 
 /// <summary>
-/// The resilience instruments on the <c>Ambassador</c> meter and the span events raised on the request's activity.
+/// The resilience instruments on the <c>Ambassador</c> meter, the span events raised on the request's activity and the
+/// matching debug logs.
 /// </summary>
-internal sealed class ResilienceTelemetry
+internal sealed partial class ResilienceTelemetry
 {
     private readonly Counter<long> _retries;
     private readonly Counter<long> _budgetRefusals;
     private readonly Counter<long> _attempts;
+    private readonly ILogger _logger;
 
-    public ResilienceTelemetry(IMeterFactory meterFactory, DestinationBreakerRegistry breakers)
+    public ResilienceTelemetry(IMeterFactory meterFactory, DestinationBreakerRegistry breakers, ILogger<ResilienceTelemetry> logger)
     {
+        _logger = logger;
         var meter = meterFactory.Create(AmbassadorTelemetry.MeterName);
         _retries = meter.CreateCounter<long>("ambassador.retries", "{retry}", "Retries made to another upstream attempt, by reason.");
         _budgetRefusals = meter.CreateCounter<long>("ambassador.retry_budget.refusals", "{retry}", "Retries not made because the cluster's retry budget was spent.");
@@ -26,6 +30,7 @@ internal sealed class ResilienceTelemetry
             description: "Circuit breaker state per destination: 0 closed, 1 half-open, 2 open.");
     }
 
+    /// <summary>A retry is about to wait <paramref name="delay"/> before attempt <paramref name="attempt"/> + 1.</summary>
     public void Retry(string clusterId, string reason, int attempt, TimeSpan delay, Activity? activity)
     {
         _retries.Add(1, new KeyValuePair<string, object?>("cluster", clusterId), new KeyValuePair<string, object?>("reason", reason));
@@ -35,6 +40,7 @@ internal sealed class ResilienceTelemetry
             ["ambassador.retry.reason"] = reason,
             ["ambassador.retry.delay_ms"] = delay.TotalMilliseconds,
         }));
+        LogRetrying(_logger, clusterId, reason, attempt + 1, delay.TotalMilliseconds);
     }
 
     public void BudgetRefused(string clusterId, string reason, Activity? activity)
@@ -45,8 +51,11 @@ internal sealed class ResilienceTelemetry
             ["ambassador.cluster"] = clusterId,
             ["ambassador.retry.reason"] = reason,
         }));
+        LogBudgetRefused(_logger, clusterId, reason);
     }
 
     public void Attempt(string clusterId, string outcome)
         => _attempts.Add(1, new KeyValuePair<string, object?>("cluster", clusterId), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void TimedOut(string clusterId, int attempts) => LogTimedOut(_logger, clusterId, attempts);
 }

@@ -10,7 +10,7 @@ using Yarp.ReverseProxy.Model;
 
 namespace Ambassador.Admin;
 
-/// <summary>The admin listener's endpoints: <c>/healthz</c>, <c>/readyz</c>, <c>/admin/config</c>, <c>/admin/clusters</c>.</summary>
+/// <summary>The admin listener's endpoints: <c>/healthz</c>, <c>/readyz</c>, <c>/admin/config</c>, <c>/admin/clusters</c>, <c>/admin/memory</c>.</summary>
 internal static class AdminEndpoints
 {
     private const string Redacted = "***";
@@ -24,11 +24,18 @@ internal static class AdminEndpoints
         admin.MapGet("/readyz", (RequestDelegate)Readyz);
         admin.MapGet("/admin/config", (RequestDelegate)Config);
         admin.MapGet("/admin/clusters", (RequestDelegate)Clusters);
+        admin.MapGet("/admin/memory", (RequestDelegate)Memory);
         return admin;
     }
 
     private static Task Healthz(HttpContext context) =>
         WriteJson(context, 200, new HealthResponse("ok"), AdminJsonContext.Default.HealthResponse);
+
+    // Envoy's /memory: what the benchmark reads before and after a load for the bytes allocated per request, also
+    // with metrics switched off.
+    private static Task Memory(HttpContext context) =>
+        WriteJson(context, 200, new MemoryResponse(GC.GetTotalAllocatedBytes(), GC.GetGCMemoryInfo().HeapSizeBytes,
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)), AdminJsonContext.Default.MemoryResponse);
 
     private static Task Readyz(HttpContext context)
     {
@@ -73,15 +80,18 @@ internal static class AdminEndpoints
         var discovery = services.GetService<IClusterDiscoveryStatus>();
         var breakers = services.GetService<IBreakerStateSource>();
         var stats = services.GetRequiredService<DestinationStatsRegistry>();
+        var limiters = services.GetService<Ambassador.Policies.Limits.ClusterLimiterRegistry>();
         var clusters = new List<ClusterView>();
         foreach (var cluster in services.GetRequiredService<IProxyStateLookup>().GetClusters().OrderBy(c => c.ClusterId, StringComparer.Ordinal))
         {
             var config = cluster.Model.Config;
             var status = discovery?.GetStatus(cluster.ClusterId);
+            var limiter = limiters?.Find(cluster.ClusterId);
             var destinations = new List<DestinationView>();
             foreach (var destination in cluster.Destinations.Values.OrderBy(d => d.DestinationId, StringComparer.Ordinal))
             {
                 var (requests, failures) = stats.Get(cluster.ClusterId, destination.DestinationId);
+                var ejection = breakers?.GetEjection(cluster.ClusterId, destination.DestinationId) ?? default;
                 destinations.Add(new DestinationView(
                     destination.DestinationId,
                     destination.Model.Config.Address,
@@ -89,7 +99,9 @@ internal static class AdminEndpoints
                     FormatBreaker(breakers?.GetState(cluster.ClusterId, destination.DestinationId) ?? BreakerState.Closed),
                     destination.ConcurrentRequestCount,
                     requests,
-                    failures));
+                    failures,
+                    ejection.Ejections,
+                    ejection.ReturnsAt));
             }
 
             clusters.Add(new ClusterView(
@@ -97,6 +109,9 @@ internal static class AdminEndpoints
                 status?.Source ?? "static",
                 PolicyProvider.PolicyNameOf(config) ?? PolicyConstants.DefaultPolicyName,
                 status is null ? null : new DiscoveryView(status.Index, status.LastSuccess, status.LastError),
+                limiter?.InFlight ?? 0,
+                limiter?.Queued ?? 0,
+                limiter?.RetriesInFlight ?? 0,
                 destinations));
         }
 

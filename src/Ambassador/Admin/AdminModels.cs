@@ -10,6 +10,9 @@ internal sealed record ClusterView(
     string Source,
     string Policy,
     DiscoveryView? Discovery,
+    int InFlight,
+    int Queued,
+    int RetriesInFlight,
     IReadOnlyList<DestinationView> Destinations);
 
 internal sealed record DiscoveryView(long? Index, DateTimeOffset? LastSuccess, string? LastError);
@@ -21,11 +24,16 @@ internal sealed record DestinationView(
     string Breaker,
     int InFlight,
     long Requests,
-    long Failures);
+    long Failures,
+    int Ejections,
+    DateTimeOffset? ReturnsAt);
 
 internal sealed record ReadinessResponse(string Status, IReadOnlyList<string> Reasons);
 
 internal sealed record HealthResponse(string Status);
+
+/// <summary><c>/admin/memory</c>: the managed heap as the runtime counts it (bytes allocated since start, heap size, collections).</summary>
+internal sealed record MemoryResponse(long AllocatedBytes, long HeapSizeBytes, int Gen0Collections, int Gen1Collections, int Gen2Collections);
 
 internal sealed record ConfigResponse(
     IReadOnlyList<RouteView> Routes,
@@ -55,5 +63,6 @@ internal sealed record DestinationConfigView(string Id, string Address, string? 
 [JsonSerializable(typeof(ClustersResponse))]
 [JsonSerializable(typeof(ReadinessResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(MemoryResponse))]
 [JsonSerializable(typeof(ConfigResponse))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

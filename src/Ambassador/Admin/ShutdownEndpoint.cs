@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Ambassador.App;
 using Ambassador.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -15,9 +14,6 @@ public static class AdminShutdownConstants
 
     /// <summary>The endpoint's path on the admin listener.</summary>
     public const string Path = "/admin/shutdown";
-
-    /// <summary>Off unless asked for: anything that can reach the admin listener could stop the sidecar.</summary>
-    public const bool DefaultShutdownEnabled = false;
 }
 
 /// <summary>Admin endpoints that change the process, section <c>Ambassador:Admin</c>.</summary>
@@ -28,14 +24,19 @@ public sealed class AdminShutdownOptions
     /// pre-stop delay, drain) and the process exits 0, for batch jobs whose sidecar must end with them. When false it
     /// answers 404. Default: false.
     /// </summary>
-    public bool ShutdownEnabled { get; set; } = AdminShutdownConstants.DefaultShutdownEnabled;
+    public bool ShutdownEnabled { get; set; } = AdminShutdownOptionTable.ShutdownEnabled.Default;
 }
 
-/// <summary>Validates <c>Ambassador:Admin</c>.</summary>
-internal sealed class AdminShutdownConfigValidationContributor : IConfigValidationContributor
+/// <summary>The options of <c>Ambassador:Admin</c>, declared once.</summary>
+internal static class AdminShutdownOptionTable
 {
-    public void Validate(IConfiguration candidate, ConfigProblems problems) =>
-        OptionValues.ReadBoolean(candidate.GetSection(AdminShutdownConstants.SectionName), nameof(AdminShutdownOptions.ShutdownEnabled), problems);
+    // Off unless asked for: anything that can reach the admin listener could stop the sidecar.
+    public static readonly BooleanOption ShutdownEnabled = OptionSpec.Bool(
+        nameof(AdminShutdownOptions.ShutdownEnabled), false,
+        "When true, POST /admin/shutdown starts the same graceful stop as SIGTERM and the process exits 0; when false it answers 404.");
+
+    public static readonly OptionSection Section = new(
+        AdminShutdownConstants.SectionName, "Admin endpoints that change the process.", ShutdownEnabled);
 }
 
 internal sealed record ShutdownResponse(string Status);

@@ -1,4 +1,5 @@
 using Ambassador.Admin;
+using Ambassador.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -10,14 +11,13 @@ public static class ShutdownServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
-        if (services.Any(d => d.ImplementationType == typeof(AdminShutdownConfigValidationContributor)))
+        if (services.Any(d => ReferenceEquals(d.ImplementationInstance, AdminShutdownOptionTable.Section)))
         {
             return services;
         }
 
         services.Configure<AdminShutdownOptions>(config.GetSection(AdminShutdownConstants.SectionName));
-        services.AddAmbassadorConfigValidation<AdminShutdownConfigValidationContributor>();
-        services.AddAmbassadorConfigKeys("Admin:ShutdownEnabled");
+        services.AddAmbassadorOptions(AdminShutdownOptionTable.Section);
         return services;
     }
 

@@ -2,7 +2,10 @@ using Ambassador.Configuration;
 
 namespace Ambassador.App;
 
-/// <summary>Validates <c>Ambassador:App</c> at start, on reload and in <c>ambassador validate</c>, every problem at once.</summary>
+/// <summary>
+/// The cross-key checks of <c>Ambassador:App</c> (each value's type and range is checked from <see cref="AppOptionTable"/>):
+/// the address is required once the section is present, and a probe may not outlast its interval.
+/// </summary>
 internal sealed class AppConfigValidationContributor : IConfigValidationContributor
 {
     /// <inheritdoc />
@@ -14,36 +17,17 @@ internal sealed class AppConfigValidationContributor : IConfigValidationContribu
             return;
         }
 
-        var address = section[nameof(AppOptions.Address)];
-        if (string.IsNullOrWhiteSpace(address))
+        if (string.IsNullOrWhiteSpace(section[AppOptionTable.Address.Key]))
         {
-            problems.Add($"{AppConstants.SectionName}:Address", "is required when the Ambassador:App section is present; an absolute http URL such as http://127.0.0.1:8080");
-        }
-        else if (!Uri.TryCreate(address, UriKind.Absolute, out var uri)
-            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-            || uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query))
-        {
-            problems.Add($"{AppConstants.SectionName}:Address", $"'{address}' is not an absolute http(s) URL without a path; use e.g. http://127.0.0.1:8080");
+            problems.Add($"{section.Path}:{AppOptionTable.Address.Key}", "is required when the Ambassador:App section is present", AppOptionTable.AddressAllowed);
         }
 
-        var path = section[nameof(AppOptions.HealthPath)];
-        if (path is not null && (!path.StartsWith('/') || path.StartsWith("//", StringComparison.Ordinal) || path.Any(char.IsWhiteSpace)))
+        if (AppOptionTable.Interval.TryGet(section, out var interval) && AppOptionTable.Timeout.TryGet(section, out var timeout) && timeout > interval)
         {
-            problems.Add($"{AppConstants.SectionName}:HealthPath", $"'{path}' is not an absolute path; use e.g. /health");
+            problems.Add(
+                $"{section.Path}:{AppOptionTable.Timeout.Key}",
+                $"'{section[AppOptionTable.Timeout.Key]}' is longer than {section.Path}:{AppOptionTable.Interval.Key} ({OptionSpec.FormatDuration(interval)})",
+                "use a timeout no longer than the interval");
         }
-
-        OptionValues.ReadBoolean(section, nameof(AppOptions.ReadinessGate), problems);
-
-        var health = section.GetSection(nameof(AppOptions.Health));
-        var interval = OptionValues.ReadDuration(health, nameof(AppHealthOptions.Interval), problems, AppConstants.MinDuration, AppConstants.MaxDuration, "00:00:02");
-        var timeout = OptionValues.ReadDuration(health, nameof(AppHealthOptions.Timeout), problems, AppConstants.MinDuration, AppConstants.MaxDuration, "00:00:01");
-        if (timeout is { } t && t > (interval ?? AppConstants.DefaultInterval) && (interval is not null || health[nameof(AppHealthOptions.Interval)] is null))
-        {
-            var effective = interval ?? AppConstants.DefaultInterval;
-            problems.Add($"{health.Path}:Timeout", $"'{health["Timeout"]}' is longer than Ambassador:App:Health:Interval ({OptionValues.Format(effective)}); use a timeout no longer than the interval");
-        }
-
-        OptionValues.ReadInteger(health, nameof(AppHealthOptions.UnhealthyThreshold), problems, 1, AppConstants.MaxThreshold, AppConstants.DefaultUnhealthyThreshold);
-        OptionValues.ReadInteger(health, nameof(AppHealthOptions.HealthyThreshold), problems, 1, AppConstants.MaxThreshold, AppConstants.DefaultHealthyThreshold);
     }
 }

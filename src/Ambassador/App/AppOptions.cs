@@ -44,14 +44,14 @@ public sealed class AppOptions
 public sealed class AppHealthOptions
 {
     /// <summary>Time between the starts of two probes. Default: 00:00:02.</summary>
-    public TimeSpan Interval { get; set; } = AppConstants.DefaultInterval;
+    public TimeSpan Interval { get; set; } = AppOptionTable.Interval.Default;
 
     /// <summary>How long one probe may take; at most <see cref="Interval"/>. Default: 00:00:01.</summary>
-    public TimeSpan Timeout { get; set; } = AppConstants.DefaultTimeout;
+    public TimeSpan Timeout { get; set; } = AppOptionTable.Timeout.Default;
 
     /// <summary>Consecutive failed probes before a healthy app counts as unhealthy. Default: 2.</summary>
-    public int UnhealthyThreshold { get; set; } = AppConstants.DefaultUnhealthyThreshold;
+    public int UnhealthyThreshold { get; set; } = AppOptionTable.UnhealthyThreshold.Default;
 
     /// <summary>Consecutive passing probes before an unhealthy app counts as healthy again. Default: 1.</summary>
-    public int HealthyThreshold { get; set; } = AppConstants.DefaultHealthyThreshold;
+    public int HealthyThreshold { get; set; } = AppOptionTable.HealthyThreshold.Default;
 }

@@ -31,14 +31,7 @@ public static class AppServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<AppHealthMonitor>());
         services.AddSingleton<IReadinessContributor, AppReadiness>();
         services.AddAmbassadorConfigValidation<AppConfigValidationContributor>();
-        services.AddAmbassadorConfigKeys(
-            "App:Address",
-            "App:HealthPath",
-            "App:ReadinessGate",
-            "App:Health:Interval",
-            "App:Health:Timeout",
-            "App:Health:UnhealthyThreshold",
-            "App:Health:HealthyThreshold");
+        services.AddAmbassadorOptions(AppOptionTable.Section);
         return services;
     }
 

@@ -7,11 +7,14 @@ namespace Ambassador.Configuration;
 
 /// <summary>
 /// Validates a whole candidate configuration: every JSON file parses, YARP's own rules for routes and
-/// clusters, and every feature's <see cref="IConfigValidationContributor"/>. Used at start, on reload and
-/// by <c>Ambassador validate</c>, so the three report the same messages.
+/// clusters, every declared option (<see cref="OptionSection"/>: types, ranges, unknown keys) and every feature's
+/// <see cref="IConfigValidationContributor"/> (checks across keys). Used at start, on reload and by
+/// <c>Ambassador validate</c>, so the three report the same messages.
 /// </summary>
-internal sealed class ConfigValidator(IEnumerable<IConfigValidationContributor> contributors, IConfigValidator yarpValidator)
+internal sealed class ConfigValidator(IEnumerable<OptionSection> sections, IEnumerable<IConfigValidationContributor> contributors, IConfigValidator yarpValidator)
 {
+    private readonly OptionValidator _options = new(sections);
+
     private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     public ConfigProblems Validate(IConfigurationRoot candidate)
@@ -25,6 +28,7 @@ internal sealed class ConfigValidator(IEnumerable<IConfigValidationContributor> 
         }
 
         ValidateProxy(candidate, problems);
+        _options.Validate(candidate, problems);
         foreach (var contributor in contributors)
         {
             contributor.Validate(candidate, problems);
@@ -64,11 +68,11 @@ internal sealed class ConfigValidator(IEnumerable<IConfigValidationContributor> 
         }
         catch (JsonException ex)
         {
-            return $"invalid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}";
+            return $"invalid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}; fix the syntax there (comments and trailing commas are allowed)";
         }
         catch (IOException ex)
         {
-            return $"cannot be read ({ex.Message})";
+            return $"cannot be read ({ex.Message}); check the file's permissions";
         }
     }
 
@@ -81,7 +85,7 @@ internal sealed class ConfigValidator(IEnumerable<IConfigValidationContributor> 
         {
             if (child.Key is not ("Routes" or "Clusters"))
             {
-                problems.Add(child.Path, "unknown key (a typo?); the ReverseProxy section holds Routes and Clusters");
+                problems.Add(child.Path, "unknown key", OptionValidator.Suggest(child.Key, ["Routes", "Clusters"]));
             }
         }
 
@@ -95,7 +99,9 @@ internal sealed class ConfigValidator(IEnumerable<IConfigValidationContributor> 
 
             if (route.ClusterId is not null && !clusterIds.Contains(route.ClusterId))
             {
-                problems.Add($"{key}:ClusterId", $"no cluster named '{route.ClusterId}'");
+                problems.Add($"{key}:ClusterId", $"no cluster named '{route.ClusterId}'", clusterIds.Count == 0
+                    ? "define it under ReverseProxy:Clusters"
+                    : $"use one of {string.Join(", ", clusterIds.Order(StringComparer.OrdinalIgnoreCase))}");
             }
         }
 
@@ -111,7 +117,8 @@ internal sealed class ConfigValidator(IEnumerable<IConfigValidationContributor> 
             {
                 if (!Uri.TryCreate(destination.Address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
                 {
-                    problems.Add($"{key}:Destinations:{id}:Address", $"'{destination.Address}' is not an absolute http or https URL");
+                    problems.Add($"{key}:Destinations:{id}:Address", $"'{destination.Address}' is not an absolute http or https URL",
+                        "use e.g. http://10.0.0.5:8080, or http://<service> to resolve the service by discovery");
                 }
             }
         }

@@ -6,5 +6,5 @@ namespace Ambassador.Configuration;
 internal sealed class PolicyConfigValidationContributor : IConfigValidationContributor
 {
     public void Validate(IConfiguration candidate, ConfigProblems problems)
-        => PolicyConfigValidator.Validate(candidate, problems.Add);
+        => PolicyConfigValidator.Validate(candidate, problems);
 }

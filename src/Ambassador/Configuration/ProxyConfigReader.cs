@@ -203,7 +203,7 @@ internal static class ProxyConfigReader
             }
             else
             {
-                problems.Add(child.Path, $"'{child.Value}' is not a TLS protocol; use Tls12 or Tls13");
+                problems.Add(child.Path, $"'{child.Value}' is not a TLS protocol", "use Tls12 or Tls13");
             }
         }
 
@@ -293,7 +293,7 @@ internal static class ProxyConfigReader
                 return value;
             }
 
-            problems.Add($"{section.Path}:{key}", $"'{raw}' is not an integer");
+            problems.Add($"{section.Path}:{key}", $"'{raw}' is not an integer", "use a whole number such as 1");
             return null;
         }
 
@@ -310,12 +310,26 @@ internal static class ProxyConfigReader
                 return value;
             }
 
-            problems.Add($"{section.Path}:{key}", $"'{raw}' is not a boolean; use true or false");
+            problems.Add($"{section.Path}:{key}", $"'{raw}' is not a boolean", "use true or false");
             return null;
         }
 
-        public TimeSpan? Duration(string key) =>
-            ConfigValues.ReadDuration(section, key, $"{section.Path}:{key}", problems, mustBePositive: false);
+        public TimeSpan? Duration(string key)
+        {
+            var raw = section[key];
+            if (raw is null)
+            {
+                return null;
+            }
+
+            if (TimeSpan.TryParse(raw, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+
+            problems.Add($"{section.Path}:{key}", $"'{raw}' is not a duration", "use a TimeSpan such as 00:00:05");
+            return null;
+        }
 
         public Uri? Uri(string key)
         {
@@ -330,7 +344,7 @@ internal static class ProxyConfigReader
                 return value;
             }
 
-            problems.Add($"{section.Path}:{key}", $"'{raw}' is not an absolute URI");
+            problems.Add($"{section.Path}:{key}", $"'{raw}' is not an absolute URI", "use e.g. http://proxy.internal:3128");
             return null;
         }
 
@@ -349,7 +363,7 @@ internal static class ProxyConfigReader
                 return value;
             }
 
-            problems.Add($"{section.Path}:{key}", $"'{raw}' is not an HTTP version; use 1.1, 2 or 3");
+            problems.Add($"{section.Path}:{key}", $"'{raw}' is not an HTTP version", "use 1.1, 2 or 3");
             return null;
         }
 
@@ -370,7 +384,7 @@ internal static class ProxyConfigReader
                 return value;
             }
 
-            problems.Add($"{section.Path}:{key}", $"'{raw}' is not one of {string.Join(", ", System.Enum.GetNames<TEnum>())}");
+            problems.Add($"{section.Path}:{key}", $"'{raw}' is not allowed", $"use one of {string.Join(", ", System.Enum.GetNames<TEnum>())}");
             return null;
         }
     }

@@ -14,7 +14,7 @@ internal static class ValidateCommand
             var path = Path.GetFullPath(args[0]);
             if (!File.Exists(path))
             {
-                stderr.WriteLine($"{path}: file not found");
+                stderr.WriteLine($"{path}: file not found; check the path given to validate");
                 return AmbassadorHost.InvalidConfigurationExitCode;
             }
 

@@ -28,7 +28,10 @@ public static partial class AmbassadorHost
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        // Any level on this category makes ASP.NET Core create an Activity per request (for log scopes), traced or not.
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
         ["Logging:LogLevel:Yarp"] = "Warning",
+        ["Logging:LogLevel:Yarp.ReverseProxy.Forwarder.HttpForwarder"] = "Error", // a warning with stack trace per failed attempt; UpstreamFailureLog says it once
         ["Logging:Console:FormatterName"] = "simple",
         ["Logging:Console:FormatterOptions:SingleLine"] = "true",
         ["Logging:Console:FormatterOptions:TimestampFormat"] = "yyyy-MM-ddTHH:mm:ss.fffZ ",
@@ -128,12 +131,13 @@ public static partial class AmbassadorHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ListenerRegistry>();
         services.AddSingleton<DestinationStatsRegistry>();
+        services.AddSingleton<Logging.UpstreamFailureLog>();
+        ConnectionLimits.AddServices(services); // hardening: Ambassador:Limits
         services.Configure<ListenerOptions>(validated.GetSection(ListenerOptions.SectionName));
         services.Configure<LifecycleOptions>(validated.GetSection(LifecycleOptions.SectionName));
         services.AddSingleton<ConfigValidator>();
-        services.AddSingleton<KnownConfigKeyMatcher>();
+        services.AddAmbassadorOptions(HostOptionTable.Listeners, HostOptionTable.Lifecycle);
         services.AddAmbassadorConfigValidation<CoreConfigValidator>();
-        services.AddAmbassadorConfigKeys("Listeners:Proxy", "Listeners:ProxyTls", "Listeners:Admin", "Lifecycle:DrainTimeout", "Lifecycle:PreStopDelay");
         services.AddHostedService<ConfigReloadWatcher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
         services.Configure<RouteOptions>(o => o.SetParameterPolicy<RegexInlineRouteConstraint>("regex"));
@@ -141,7 +145,9 @@ public static partial class AmbassadorHost
         services.AddSingleton<IProxyConfigProvider, ValidatedProxyConfigProvider>();
         services.AddReverseProxy();
 
-        ConfigureKestrel(builder, gate);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        services.AddHostedService<KestrelListeners>();
+        services.AddHostedService<ShutdownTimeoutService>();
         AddFeatures(builder, validated);
 
         // Its StoppingAsync runs before any service stops (Kestrel included): the listeners keep accepting during the delay.
@@ -149,7 +155,7 @@ public static partial class AmbassadorHost
 
         var app = builder.Build();
         app.UseAmbassadorTelemetry(); // telemetry: request metrics, span tags, access log (outermost, proxy listeners only)
-        app.Use(RequestGuards.RejectAmbiguousFramingAsync);
+        app.Use(RequestGuards.RejectAmbiguousFramingAsync); // request guards
         app.UseRouting();
         app.MapAmbassadorAdmin()
             .MapAmbassadorApp() // the app beside the sidecar: /admin/app
@@ -176,23 +182,24 @@ public static partial class AmbassadorHost
         builder.Services.AddAmbassadorApp(config);
         builder.Services.AddAmbassadorConsulRegistration(config);
         builder.Services.AddAmbassadorShutdown(config);
-        builder.AddAmbassadorUnixSocket(config);
+        builder.AddAmbassadorUnixSocket();
     }
 
-    /// <summary>The proxy pipeline: errors outermost, then policies, then YARP's own steps, then per-attempt stats.</summary>
+    /// <summary>
+    /// The proxy pipeline, in order (request telemetry and request guards run before routing, in <see cref="Build"/>).
+    /// </summary>
     public static void MapProxy(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        // The (context, RequestDelegate) overloads of Use allocate nothing per request; the Func<Task> ones do.
-        var stats = app.Services.GetRequiredService<DestinationStatsRegistry>();
         app.MapReverseProxy(proxy =>
         {
-            proxy.Use(ProxyErrorsMiddleware.HandleErrorsAsync);
-            proxy.UseAmbassadorResilience();
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-            proxy.Use((context, next) => ProxyErrorsMiddleware.RecordAttemptAsync(context, next, stats));
+            proxy.UseAmbassadorErrors();        // error mapping: every problem answer for a routed request (Hosting/ProxyErrorsMiddleware)
+            proxy.UseAmbassadorLimits();        // limits: per-cluster concurrency (Ambassador.Policies/Limits/ConcurrencyLimitsMiddleware)
+            proxy.UseAmbassadorResilience();    // policy: the attempt loop (Ambassador.Policies/Proxy/ResilienceMiddleware)
+            proxy.UseSessionAffinity();         // YARP, per attempt
+            proxy.UseLoadBalancing();           // YARP, per attempt (sees the one destination the policy picked)
+            proxy.UsePassiveHealthChecks();     // YARP, per attempt
+            proxy.UseAttemptRecording();        // per-attempt recording (Telemetry/AttemptRecordingMiddleware); then YARP's forwarder
         });
     }
 
@@ -204,72 +211,6 @@ public static partial class AmbassadorHost
         return gate.TryApply(app.Services.GetRequiredService<ConfigValidator>());
     }
 
-    private static void ConfigureKestrel(WebApplicationBuilder builder, ConfigGate gate)
-    {
-        // Listener addresses are read once at start; changing them needs a restart (validation reports bad values first).
-        var section = gate.Live.GetSection(ListenerOptions.SectionName);
-        var proxy = ListenerAddress.Parse(section[nameof(ListenerOptions.Proxy)] ?? ListenerConstants.DefaultProxy)
-            ?? ListenerAddress.Parse(ListenerConstants.DefaultProxy)!;
-        var admin = ListenerAddress.Parse(section[nameof(ListenerOptions.Admin)] ?? ListenerConstants.DefaultAdmin)
-            ?? ListenerAddress.Parse(ListenerConstants.DefaultAdmin)!;
-        // TLS (issue 5): the TLS proxy listener is on exactly when Ambassador:Tls:CertificatePath is set.
-        var proxyTls = Tls.TlsSources.InboundEnabled(gate.Live)
-            ? ListenerAddress.Parse(section[nameof(ListenerOptions.ProxyTls)] ?? ListenerConstants.DefaultProxyTls) ?? ListenerAddress.Parse(ListenerConstants.DefaultProxyTls)!
-            : null;
-        var lifecycle = gate.Live.GetSection(LifecycleOptions.SectionName);
-        var drain = TimeSpan.TryParse(lifecycle[nameof(LifecycleOptions.DrainTimeout)], System.Globalization.CultureInfo.InvariantCulture, out var d) && d > TimeSpan.Zero
-            ? d : TimeSpan.FromSeconds(10);
-        var preStop = TimeSpan.TryParse(lifecycle[nameof(LifecycleOptions.PreStopDelay)], System.Globalization.CultureInfo.InvariantCulture, out var p) && p > TimeSpan.Zero
-            ? p : TimeSpan.Zero;
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drain + preStop);
-
-        builder.WebHost.ConfigureKestrel((context, kestrel) =>
-        {
-            var registry = kestrel.ApplicationServices.GetRequiredService<ListenerRegistry>();
-            kestrel.AddServerHeader = false;
-            var h2c = new H2cPriorKnowledge(registry);
-            Listen(kestrel, proxy, options =>
-            {
-                // HTTP/1.1, plus HTTP/2 with prior knowledge spliced to the internal h2c listener (gRPC over h2c).
-                options.Protocols = HttpProtocols.Http1;
-                options.Use(h2c.Middleware);
-                registry.Add(ListenerNames.Proxy, options);
-            });
-            kestrel.Listen(System.Net.IPAddress.Loopback, 0, options =>
-            {
-                options.Protocols = HttpProtocols.Http2;
-                registry.Add(ListenerNames.ProxyH2c, options);
-            });
-            if (proxyTls is not null)
-            {
-                // TLS (issue 5): same proxy routes as :3000, HTTP/1.1 + HTTP/2 by ALPN, certificate from the reloading store.
-                Listen(kestrel, proxyTls, options =>
-                {
-                    Tls.InboundTlsHandshake.ConfigureListener(options);
-                    registry.Add(ListenerNames.ProxyTls, options);
-                });
-            }
-
-            Listen(kestrel, admin, options =>
-            {
-                options.Protocols = HttpProtocols.Http1;
-                registry.Add(ListenerNames.Admin, options);
-            });
-        });
-    }
-
-    private static void Listen(KestrelServerOptions kestrel, ListenerAddress address, Action<ListenOptions> configure)
-    {
-        if (address.IsLocalhost)
-        {
-            kestrel.ListenLocalhost(address.Port, configure);
-        }
-        else
-        {
-            kestrel.Listen(address.Address!, address.Port, configure);
-        }
-    }
-
     private static Task NoRouteAsync(HttpContext context)
     {
         var listeners = context.RequestServices.GetRequiredService<ListenerRegistry>();
@@ -279,8 +220,7 @@ public static partial class AmbassadorHost
             return Task.CompletedTask;
         }
 
-        return ProxyProblem.WriteAsync(context, StatusCodes.Status404NotFound, ProxyProblem.NoRoute,
-            $"No route matches {context.Request.Method} {context.Request.Path}.");
+        return ProxyErrorsMiddleware.WriteAsync(context, Policies.Proxy.ProxyFailure.NoRoute);
     }
 
     private static (string[] AspNetArgs, List<string> ConfigPaths) SplitArgs(string[] args)
@@ -355,11 +295,11 @@ public sealed class ConfigurationLoadException : Exception
 
         if (ex is FileNotFoundException)
         {
-            problems.Add(file ?? string.Join(", ", configPaths), "file not found (given with --config)");
+            problems.Add(file ?? string.Join(", ", configPaths), "file not found", "check the path given with --config");
         }
         else if (json is not null)
         {
-            problems.Add(file ?? "configuration", $"invalid JSON at line {(json.LineNumber ?? 0) + 1}, position {(json.BytePositionInLine ?? 0) + 1}");
+            problems.Add(file ?? "configuration", $"invalid JSON at line {(json.LineNumber ?? 0) + 1}, position {(json.BytePositionInLine ?? 0) + 1}", "fix the syntax there (comments and trailing commas are allowed)");
         }
         else
         {

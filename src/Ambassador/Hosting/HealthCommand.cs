@@ -17,7 +17,7 @@ internal static class HealthCommand
             }
         }
 
-        var address = ListenerAddress.Parse(admin ?? ListenerConstants.DefaultAdmin) ?? ListenerAddress.Parse(ListenerConstants.DefaultAdmin)!;
+        var address = ListenerAddress.Parse(admin ?? HostOptionTable.Admin.Default) ?? ListenerAddress.Parse(HostOptionTable.Admin.Default)!;
         var host = address.IsLocalhost || address.Address!.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : address.Host;
         var url = new Uri($"http://{host}:{address.Port}/healthz");
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };

@@ -1,47 +1,83 @@
 using System.Net;
+using Ambassador.Configuration;
 
 namespace Ambassador.Hosting;
 
-/// <summary>Default listener addresses (DESIGN.md: the app only ever calls the proxy listener).</summary>
-public static class ListenerConstants
+/// <summary>
+/// The listener and lifecycle options (<c>Ambassador:Listeners</c>, <c>Ambassador:Lifecycle</c>), declared once;
+/// <see cref="ListenerOptions"/> and <see cref="LifecycleOptions"/> take their defaults from here.
+/// </summary>
+internal static class HostOptionTable
 {
-    /// <summary>Default proxy listener: <c>http://127.0.0.1:3000</c>.</summary>
-    public const string DefaultProxy = "http://127.0.0.1:3000";
+    public static readonly StringOption Proxy = Listener(
+        nameof(ListenerOptions.Proxy), "http", "http://127.0.0.1:3000",
+        "The proxy listener, the only address the app calls.");
 
-    /// <summary>Default TLS proxy listener, on only when a certificate is configured: <c>https://127.0.0.1:3443</c>.</summary>
-    public const string DefaultProxyTls = "https://127.0.0.1:3443";
+    public static readonly StringOption ProxyTls = Listener(
+        nameof(ListenerOptions.ProxyTls), "https", "https://127.0.0.1:3443",
+        "The TLS proxy listener (same routes as Proxy); on exactly when Ambassador:Tls:CertificatePath is set.");
 
-    /// <summary>Default admin listener: <c>http://127.0.0.1:9901</c> (loopback only).</summary>
-    public const string DefaultAdmin = "http://127.0.0.1:9901";
+    public static readonly StringOption Admin = Listener(
+        nameof(ListenerOptions.Admin), "http", "http://127.0.0.1:9901",
+        "The admin listener (/healthz, /readyz, /metrics, /admin/*); never on the proxy port.");
+
+    public static readonly OptionSection Listeners = new(
+        ListenerOptions.SectionName, "Listener addresses; read at start (changing them needs a restart).", Proxy, ProxyTls, Admin,
+        UnixSocketOptionTable.ProxyUnixSocket, UnixSocketOptionTable.ProxyUnixSocketMode);
+
+    public static readonly DurationOption DrainTimeout = OptionSpec.Duration(
+        nameof(LifecycleOptions.DrainTimeout), TimeSpan.FromSeconds(10), min: TimeSpan.Zero, max: null, minExclusive: true,
+        doc: "How long in-flight requests may take to finish after SIGTERM.");
+
+    public static readonly DurationOption PreStopDelay = OptionSpec.Duration(
+        nameof(LifecycleOptions.PreStopDelay), TimeSpan.Zero, min: TimeSpan.Zero, max: null, example: TimeSpan.FromSeconds(5),
+        doc: "How long to keep accepting connections after SIGTERM (Kubernetes endpoint propagation).");
+
+    public static readonly OptionSection Lifecycle = new(
+        LifecycleOptions.SectionName, "Graceful shutdown.", DrainTimeout, PreStopDelay);
+
+    private static StringOption Listener(string key, string scheme, string @default, string doc) => OptionSpec.String(
+        key, @default, doc,
+        allowed: $"use {scheme}://<ip or localhost>:<port>, e.g. {@default}",
+        emptyIsUnset: false,
+        check: raw => ListenerAddress.Parse(raw) is not { } address
+            ? $"'{raw}' is not a listener URL"
+            : string.Equals(address.Scheme, scheme, StringComparison.OrdinalIgnoreCase) ? null : $"'{raw}' does not use the {scheme} scheme");
 }
 
-/// <summary>Listener addresses, section <c>Ambassador:Listeners</c>.</summary>
+/// <summary>Listener addresses, section <c>Ambassador:Listeners</c>; declared in <see cref="HostOptionTable"/>.</summary>
 public sealed class ListenerOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Ambassador:Listeners";
 
-    /// <summary>Proxy listener URL. Default <c>http://127.0.0.1:3000</c>.</summary>
-    public string Proxy { get; set; } = ListenerConstants.DefaultProxy;
+    /// <summary>See <see cref="HostOptionTable.Proxy"/>.</summary>
+    public string Proxy { get; set; } = HostOptionTable.Proxy.Default!;
 
-    /// <summary>TLS proxy listener URL. Default <c>https://127.0.0.1:3443</c>; on only when <c>Ambassador:Tls:CertificatePath</c> is set.</summary>
-    public string ProxyTls { get; set; } = ListenerConstants.DefaultProxyTls;
+    /// <summary>See <see cref="HostOptionTable.ProxyTls"/>.</summary>
+    public string ProxyTls { get; set; } = HostOptionTable.ProxyTls.Default!;
 
-    /// <summary>Admin listener URL. Default <c>http://127.0.0.1:9901</c>.</summary>
-    public string Admin { get; set; } = ListenerConstants.DefaultAdmin;
+    /// <summary>See <see cref="HostOptionTable.Admin"/>.</summary>
+    public string Admin { get; set; } = HostOptionTable.Admin.Default!;
+
+    /// <summary>See <see cref="UnixSocketOptionTable.ProxyUnixSocket"/>; default none (off).</summary>
+    public string? ProxyUnixSocket { get; set; }
+
+    /// <summary>See <see cref="UnixSocketOptionTable.ProxyUnixSocketMode"/>.</summary>
+    public string ProxyUnixSocketMode { get; set; } = UnixSocketOptionTable.ProxyUnixSocketMode.Default!;
 }
 
-/// <summary>Shutdown behaviour, section <c>Ambassador:Lifecycle</c>.</summary>
+/// <summary>Shutdown behaviour, section <c>Ambassador:Lifecycle</c>; declared in <see cref="HostOptionTable"/>.</summary>
 public sealed class LifecycleOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Ambassador:Lifecycle";
 
-    /// <summary>How long in-flight requests may take to finish after SIGTERM. Default 00:00:10.</summary>
-    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>See <see cref="HostOptionTable.DrainTimeout"/>.</summary>
+    public TimeSpan DrainTimeout { get; set; } = HostOptionTable.DrainTimeout.Default;
 
-    /// <summary>How long to keep accepting connections after SIGTERM (Kubernetes endpoint propagation). Default 0.</summary>
-    public TimeSpan PreStopDelay { get; set; } = TimeSpan.Zero;
+    /// <summary>See <see cref="HostOptionTable.PreStopDelay"/>.</summary>
+    public TimeSpan PreStopDelay { get; set; } = HostOptionTable.PreStopDelay.Default;
 }
 
 /// <summary>A parsed listener URL.</summary>

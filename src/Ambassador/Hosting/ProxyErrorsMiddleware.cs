@@ -1,79 +1,104 @@
-using Ambassador.Policies;
+using System.Globalization;
+using Ambassador.Policies.Limits;
+using Ambassador.Policies.Proxy;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Ambassador.Hosting;
 
-/// <summary>Turns YARP's bare error statuses into Ambassador's problem responses, and counts attempts per destination.</summary>
-internal static class ProxyErrorsMiddleware
+/// <summary>
+/// The error-mapping step of the proxy pipeline and the one place that words every answer Ambassador makes itself:
+/// a failure named by a later step (<see cref="ProxyFailureFeature"/>) or left by YARP's forwarder
+/// (<see cref="IForwarderErrorFeature"/>) becomes its problem response, written by <see cref="ProxyProblem"/>.
+/// Steps before routing (request guards, the no-route fallback) use <see cref="WriteAsync"/> for the same wording.
+/// </summary>
+internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
 {
-    /// <summary>Outermost proxy-pipeline step: writes a problem body for any error the forwarder or a policy left without one.</summary>
-    public static async Task HandleErrorsAsync(HttpContext context, RequestDelegate next)
+    public Task InvokeAsync(HttpContext context)
     {
         var proxy = context.GetReverseProxyFeature();
-        if (proxy.AvailableDestinations.Count == 0)
-        {
-            var cluster = proxy.Cluster.Config.ClusterId;
-            await ProxyProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProxyProblem.NoHealthyDestination,
-                $"Cluster '{cluster}' (route '{proxy.Route.Config.RouteId}') has no resolved or healthy destination.").ConfigureAwait(false);
-            return;
-        }
-
-        await next(context).ConfigureAwait(false);
-
-        if (context.Response.HasStarted || context.Response.Headers.ContainsKey(ProxyProblem.ErrorHeader))
-        {
-            return;
-        }
-
-        var error = context.Features.Get<IForwarderErrorFeature>();
-        if (error is null)
-        {
-            return;
-        }
-
-        var route = proxy.Route.Config.RouteId;
-        var clusterId = proxy.Cluster.Config.ClusterId;
-        switch (error.Error)
-        {
-            case ForwarderError.NoAvailableDestinations:
-                await ProxyProblem.WriteAsync(context, 503, ProxyProblem.NoHealthyDestination,
-                    $"Cluster '{clusterId}' (route '{route}') has no resolved or healthy destination.").ConfigureAwait(false);
-                break;
-            case ForwarderError.RequestTimedOut:
-                await ProxyProblem.WriteAsync(context, 504, ProxyProblem.UpstreamTimeout,
-                    $"Cluster '{clusterId}' (route '{route}') did not answer in time.").ConfigureAwait(false);
-                break;
-            case ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled:
-                // The client went away; nobody reads the answer.
-                break;
-            case ForwarderError.RequestBodyClient when context.Response.StatusCode == 413:
-                await ProxyProblem.WriteAsync(context, 413, ProxyProblem.BodyTooLarge,
-                    $"The request body is larger than the limit of route '{route}'.").ConfigureAwait(false);
-                break;
-            case ForwarderError.RequestBodyClient:
-                await ProxyProblem.WriteAsync(context, 400, ProxyProblem.BadRequest,
-                    $"The request body could not be read (route '{route}').").ConfigureAwait(false);
-                break;
-            default:
-                await ProxyProblem.WriteAsync(context, 502, ProxyProblem.UpstreamUnavailable,
-                    $"Cluster '{clusterId}' (route '{route}'): the upstream could not be reached or failed ({error.Error}).").ConfigureAwait(false);
-                break;
-        }
+        return proxy.AvailableDestinations.Count == 0
+            ? WriteAsync(context, ProxyFailure.NoHealthyDestination)
+            : InvokeNextAsync(context);
     }
 
-    /// <summary>Innermost proxy-pipeline step: records each upstream attempt against its destination.</summary>
-    public static async Task RecordAttemptAsync(HttpContext context, RequestDelegate next, DestinationStatsRegistry stats)
+    /// <summary>Writes the answer for <paramref name="failure"/>, unless the response has already started.</summary>
+    public static Task WriteAsync(HttpContext context, ProxyFailure failure)
     {
-        context.Features.Get<Telemetry.RequestTelemetryFeature>()?.OnAttemptStarted(); // telemetry: attempts per request (span + access log)
+        var proxy = context.Features.Get<IReverseProxyFeature>();
+        var route = proxy?.Route.Config.RouteId;
+        var cluster = proxy?.Cluster?.Config.ClusterId ?? proxy?.Route.Cluster?.ClusterId;
+        return failure switch
+        {
+            ProxyFailure.NoRoute => ProxyProblem.WriteAsync(context, StatusCodes.Status404NotFound, ProxyProblem.NoRoute,
+                $"No route matches {context.Request.Method} {context.Request.Path}."),
+            ProxyFailure.AmbiguousFraming => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
+                "The request carries both Content-Length and Transfer-Encoding; it was not forwarded."),
+            ProxyFailure.InvalidContentLength => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
+                "The request's Content-Length is not a single decimal number; it was not forwarded."),
+            ProxyFailure.BareLineFeed => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
+                "A line of the request head ends with LF without CR; it was not forwarded."),
+            ProxyFailure.TransferEncodingInHttp10 => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
+                "An HTTP/1.0 request carries Transfer-Encoding; it was not forwarded."),
+            ProxyFailure.BadRequestBody => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
+                $"The request body could not be read (route '{route}')."),
+            ProxyFailure.BodyTooLarge => ProxyProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ProxyProblem.BodyTooLarge,
+                $"The request body is larger than the limit of route '{route}'."),
+            ProxyFailure.NoHealthyDestination => ProxyProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProxyProblem.NoHealthyDestination,
+                $"Cluster '{cluster}' (route '{route}') has no resolved or healthy destination."),
+            ProxyFailure.CircuitOpen => ProxyProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProxyProblem.CircuitOpen,
+                $"Cluster '{cluster}' (route '{route}'): every destination's circuit breaker is open."),
+            ProxyFailure.UpstreamTimeout => ProxyProblem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, ProxyProblem.UpstreamTimeout,
+                $"Cluster '{cluster}' (route '{route}') did not answer in time."),
+            ProxyFailure.UpstreamUnavailable => ProxyProblem.WriteAsync(context, StatusCodes.Status502BadGateway, ProxyProblem.UpstreamUnavailable,
+                $"Cluster '{cluster}' (route '{route}'): the upstream could not be reached or failed ({context.Features.Get<IForwarderErrorFeature>()?.Error})."),
+            ProxyFailure.InvalidGrpcTimeout => ProxyProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProxyProblem.BadRequest,
+                "The request's grpc-timeout is not a gRPC timeout (1 to 8 digits and a unit H, M, S, m, u or n, e.g. 500m); it was not forwarded."),
+            ProxyFailure.Overloaded or ProxyFailure.OverloadedQueueTimeout => WriteOverloadedAsync(context, failure, cluster, route),
+            _ => Task.CompletedTask,
+        };
+    }
+
+    private static Task WriteOverloadedAsync(HttpContext context, ProxyFailure failure, string? cluster, string? route)
+    {
+        // The limits that turned the request away are the ones its cluster's limiter was built with.
+        var limits = cluster is null ? null : context.RequestServices.GetService<ClusterLimiterRegistry>()?.Find(cluster)?.Options;
+        limits ??= new LimitsPolicyOptions();
+        var detail = failure == ProxyFailure.OverloadedQueueTimeout
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"Cluster '{cluster}' (route '{route}') is overloaded: the request waited longer than Limits:QueueTimeout ({limits.QueueTimeout:c}) for one of Limits:MaxConcurrentRequests ({limits.MaxConcurrentRequests}).")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"Cluster '{cluster}' (route '{route}') is overloaded: Limits:MaxConcurrentRequests ({limits.MaxConcurrentRequests}) in flight and Limits:MaxQueuedRequests ({limits.MaxQueuedRequests}) queued.");
+        return ProxyProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProxyProblem.Overloaded, detail);
+    }
+
+    /// <summary>The failure a forwarder error stands for (<see cref="ProxyFailure.None"/> when the client went away).</summary>
+    internal static ProxyFailure FailureOf(ForwarderError error, int statusCode) => error switch
+    {
+        ForwarderError.NoAvailableDestinations => ProxyFailure.NoHealthyDestination,
+        ForwarderError.RequestTimedOut => ProxyFailure.UpstreamTimeout,
+
+        // The client went away; nobody reads the answer.
+        ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => ProxyFailure.None,
+        ForwarderError.RequestBodyClient when statusCode == StatusCodes.Status413PayloadTooLarge => ProxyFailure.BodyTooLarge,
+        ForwarderError.RequestBodyClient => ProxyFailure.BadRequestBody,
+        _ => ProxyFailure.UpstreamUnavailable,
+    };
+
+    private async Task InvokeNextAsync(HttpContext context)
+    {
         await next(context).ConfigureAwait(false);
-        var proxy = context.GetReverseProxyFeature();
-        if (proxy.ProxiedDestination is not DestinationState destination)
+        Logging.UpstreamFailureLog.OnRequestEnded(context);
+        if (context.Response.HasStarted)
         {
             return;
         }
 
-        var failed = context.Features.Get<IForwarderErrorFeature>() is not null || context.Response.StatusCode >= 500;
-        stats.RecordAttempt(proxy.Cluster.Config.ClusterId, destination.DestinationId, failed);
+        var failure = context.Features.Get<ProxyFailureFeature>()?.Failure
+            ?? (context.Features.Get<IForwarderErrorFeature>() is { } error ? FailureOf(error.Error, context.Response.StatusCode) : ProxyFailure.None);
+        if (failure != ProxyFailure.None)
+        {
+            await WriteAsync(context, failure).ConfigureAwait(false);
+        }
     }
 }

@@ -1,12 +1,15 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ambassador.Policies.Grpc;
 
 namespace Ambassador.Hosting;
 
 /// <summary>
 /// Writes the errors Ambassador makes itself: RFC 9457 <c>application/problem+json</c> plus the header
-/// <c>x-ambassador-error: &lt;reason&gt;</c>, so the app can tell a proxy error from an upstream one.
+/// <c>x-ambassador-error: &lt;reason&gt;</c>, so the app can tell a proxy error from an upstream one. A gRPC caller
+/// gets the same error as a gRPC trailers-only answer instead (HTTP 200, <c>grpc-status</c>, <c>grpc-message</c>),
+/// because a gRPC client reads any other HTTP status as a protocol error (INTERNAL) and would hide the reason.
 /// </summary>
 public static class ProxyProblem
 {
@@ -31,6 +34,9 @@ public static class ProxyProblem
     /// <summary>Request body larger than the configured limit (413).</summary>
     public const string BodyTooLarge = "body-too-large";
 
+    /// <summary>A cluster's concurrency limit (in flight and queued) is full (503).</summary>
+    public const string Overloaded = "overloaded";
+
     /// <summary>The request itself is malformed (400).</summary>
     public const string BadRequest = "bad-request";
 
@@ -48,18 +54,56 @@ public static class ProxyProblem
         [504] = "Gateway Timeout",
     };
 
-    /// <summary>Writes the problem response unless the response has already started (then it only aborts nothing and returns).</summary>
-    public static async Task WriteAsync(HttpContext context, int status, string reason, string detail)
+    /// <summary>
+    /// Writes the problem response unless the response has already started (then it only aborts nothing and returns).
+    /// For a gRPC request it writes the trailers-only form, with <paramref name="detail"/> as the <c>grpc-message</c>.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, int status, string reason, string detail)
     {
+        ArgumentNullException.ThrowIfNull(context);
         if (context.Response.HasStarted)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         context.Response.Clear();
-        context.Response.StatusCode = status;
         context.Response.Headers[ErrorHeader] = reason;
         context.Response.Headers.CacheControl = "no-store";
+        if (GrpcProtocol.IsGrpcRequest(context.Request))
+        {
+            GrpcProtocol.WriteTrailersOnly(context, GrpcStatusOf(reason, status), detail);
+            return Task.CompletedTask;
+        }
+
+        return WriteProblemJsonAsync(context, status, reason, detail);
+    }
+
+    /// <summary>
+    /// The gRPC status of one of Ambassador's errors: by reason where the reason says more than the HTTP status
+    /// (a timeout is DEADLINE_EXCEEDED, a too-large body RESOURCE_EXHAUSTED), otherwise the table gRPC clients use to
+    /// map an HTTP status that came without a grpc-status.
+    /// </summary>
+    internal static GrpcStatusCode GrpcStatusOf(string reason, int status) => reason switch
+    {
+        NoRoute => GrpcStatusCode.Unimplemented,
+        NoHealthyDestination or CircuitOpen or Overloaded or UpstreamUnavailable => GrpcStatusCode.Unavailable,
+        UpstreamTimeout => GrpcStatusCode.DeadlineExceeded,
+        BadRequest => GrpcStatusCode.Internal,
+        BodyTooLarge => GrpcStatusCode.ResourceExhausted,
+        _ => status switch
+        {
+            400 => GrpcStatusCode.Internal,
+            401 => GrpcStatusCode.Unauthenticated,
+            403 => GrpcStatusCode.PermissionDenied,
+            404 => GrpcStatusCode.Unimplemented,
+            429 or 502 or 503 or 504 => GrpcStatusCode.Unavailable,
+            _ => GrpcStatusCode.Unknown,
+        },
+    };
+
+    private static async Task WriteProblemJsonAsync(HttpContext context, int status, string reason, string detail)
+    {
+        context.Response.StatusCode = status;
         context.Response.ContentType = "application/problem+json";
         var problem = new ProblemBody(
             $"urn:ambassador:error:{reason}",

@@ -4,34 +4,50 @@ using System.Text;
 using Ambassador.Configuration;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Ambassador.Hosting;
 
-/// <summary>Defaults of the Unix-socket proxy listener.</summary>
-public static class UnixSocketListenerConstants
+/// <summary>
+/// The Unix-socket proxy listener's options, keys <c>Ambassador:Listeners:ProxyUnixSocket</c> and
+/// <c>ProxyUnixSocketMode</c>, declared once; they are part of <see cref="HostOptionTable.Listeners"/> and bind to
+/// <see cref="ListenerOptions"/>.
+/// </summary>
+internal static class UnixSocketOptionTable
 {
-    /// <summary>The section both keys live in (beside the TCP listeners).</summary>
-    public const string SectionName = "Ambassador:Listeners";
-
-    /// <summary>Default file mode of the socket: owner read/write only, so only the app's user can connect.</summary>
-    public const string DefaultMode = "0600";
-
     /// <summary>The longest socket path Linux accepts (<c>sun_path</c> is 108 bytes including the terminating NUL).</summary>
     public const int MaxPathBytes = 107;
-}
 
-/// <summary>The Unix-socket proxy listener, keys <c>Ambassador:Listeners:ProxyUnixSocket</c> and <c>ProxyUnixSocketMode</c>.</summary>
-public sealed class UnixSocketListenerOptions
-{
-    /// <summary>
-    /// Path of a Unix domain socket that serves the same routes as the proxy listener (HTTP/1.1 and h2c with prior
-    /// knowledge), e.g. <c>/run/ambassador/proxy.sock</c>. A stale socket file left by a crash is replaced at start; the
-    /// file is removed on exit. Default: none (off).
-    /// </summary>
-    public string? ProxyUnixSocket { get; set; }
+    public static readonly StringOption ProxyUnixSocket = OptionSpec.String(
+        nameof(ListenerOptions.ProxyUnixSocket), null,
+        "A Unix domain socket serving the same routes as the proxy listener (HTTP/1.1 and h2c with prior knowledge); a stale socket file is replaced at start, the file is removed on exit.",
+        allowed: string.Create(CultureInfo.InvariantCulture, $"use an absolute path of at most {MaxPathBytes} bytes, e.g. /run/ambassador/proxy.sock"),
+        check: CheckPath);
 
-    /// <summary>Octal file mode set on the socket once it is bound, e.g. <c>0660</c> to let the group in. Default: <c>0600</c>.</summary>
-    public string ProxyUnixSocketMode { get; set; } = UnixSocketListenerConstants.DefaultMode;
+    public static readonly StringOption ProxyUnixSocketMode = OptionSpec.String(
+        nameof(ListenerOptions.ProxyUnixSocketMode), "0600",
+        "Octal file mode set on the socket once it is bound; the default lets only the owner connect.",
+        allowed: "use an octal file mode, e.g. 0600 (owner only) or 0660 (owner and group)",
+        emptyIsUnset: false,
+        check: raw => UnixSocketListener.ParseMode(raw) is null ? $"'{raw}' is not an octal file mode" : null);
+
+    private static string? CheckPath(string raw)
+    {
+        if (!Path.IsPathFullyQualified(raw))
+        {
+            return $"'{raw}' is not an absolute path";
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(raw);
+        if (bytes > MaxPathBytes)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"'{raw}' is {bytes} bytes long");
+        }
+
+        return OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()
+            ? null
+            : "is not supported on this operating system";
+    }
 }
 
 /// <summary>
@@ -39,23 +55,24 @@ public sealed class UnixSocketListenerOptions
 /// listener, sets its mode once bound and removes it on exit. Kestrel refuses to bind over an existing file, so a
 /// socket nobody answers on (left by a killed process) is deleted first; a live one or a non-socket file is an error.
 /// </summary>
-internal sealed class UnixSocketListener(IConfiguration config, ILogger<UnixSocketListener> logger) : IHostedLifecycleService
+internal sealed class UnixSocketListener(IOptionsMonitor<ListenerOptions> listeners, ILogger<UnixSocketListener> logger) : IHostedLifecycleService
 {
     public const string ListenerName = "proxyUnixSocket";
 
     private string? _path;
 
-    public static void Configure(KestrelServerOptions kestrel, IConfiguration config)
+    /// <summary>
+    /// Adds the socket to <paramref name="kestrel"/> when <paramref name="path"/> is set. Called by
+    /// <see cref="KestrelListeners"/> at host start, from validated options, before Kestrel binds.
+    /// </summary>
+    public static void Listen(KestrelServerOptions kestrel, string? path, ListenerRegistry registry, H2cPriorKnowledge h2c)
     {
-        var path = config.GetSection(UnixSocketListenerConstants.SectionName)[nameof(UnixSocketListenerOptions.ProxyUnixSocket)];
         if (string.IsNullOrEmpty(path))
         {
             return;
         }
 
         RemoveStale(path);
-        var registry = kestrel.ApplicationServices.GetRequiredService<ListenerRegistry>();
-        var h2c = new H2cPriorKnowledge(registry);
         kestrel.ListenUnixSocket(path, options =>
         {
             options.Protocols = HttpProtocols.Http1;
@@ -98,11 +115,11 @@ internal sealed class UnixSocketListener(IConfiguration config, ILogger<UnixSock
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        var section = config.GetSection(UnixSocketListenerConstants.SectionName);
-        _path = section[nameof(UnixSocketListenerOptions.ProxyUnixSocket)];
+        var options = listeners.CurrentValue;
+        _path = options.ProxyUnixSocket;
         if (!OperatingSystem.IsWindows() && !string.IsNullOrEmpty(_path) && Path.Exists(_path))
         {
-            var mode = ParseMode(section[nameof(UnixSocketListenerOptions.ProxyUnixSocketMode)] ?? UnixSocketListenerConstants.DefaultMode) ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var mode = ParseMode(options.ProxyUnixSocketMode) ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.SetUnixFileMode(_path, mode);
         }
 
@@ -139,39 +156,5 @@ internal sealed class UnixSocketListener(IConfiguration config, ILogger<UnixSock
         }
 
         return (UnixFileMode)Convert.ToInt32(raw, 8);
-    }
-
-    /// <summary>Validates both keys.</summary>
-    internal sealed class Validator : IConfigValidationContributor
-    {
-        public void Validate(IConfiguration candidate, ConfigProblems problems)
-        {
-            var section = candidate.GetSection(UnixSocketListenerConstants.SectionName);
-            var key = $"{UnixSocketListenerConstants.SectionName}:{nameof(UnixSocketListenerOptions.ProxyUnixSocket)}";
-            var path = section[nameof(UnixSocketListenerOptions.ProxyUnixSocket)];
-            if (path is not null && path.Length > 0)
-            {
-                if (!Path.IsPathFullyQualified(path))
-                {
-                    problems.Add(key, $"'{path}' is not an absolute path; use e.g. /run/ambassador/proxy.sock");
-                }
-                else if (Encoding.UTF8.GetByteCount(path) > UnixSocketListenerConstants.MaxPathBytes)
-                {
-                    problems.Add(key, string.Create(CultureInfo.InvariantCulture,
-                        $"'{path}' is {Encoding.UTF8.GetByteCount(path)} bytes long; a Unix socket path is at most {UnixSocketListenerConstants.MaxPathBytes} bytes, e.g. /run/ambassador/proxy.sock"));
-                }
-                else if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
-                {
-                    problems.Add(key, "is not supported on this operating system; remove it or run on Linux");
-                }
-            }
-
-            var mode = section[nameof(UnixSocketListenerOptions.ProxyUnixSocketMode)];
-            if (mode is not null && ParseMode(mode) is null)
-            {
-                problems.Add($"{UnixSocketListenerConstants.SectionName}:{nameof(UnixSocketListenerOptions.ProxyUnixSocketMode)}",
-                    $"'{mode}' is not an octal file mode; use e.g. 0600 (owner only) or 0660 (owner and group)");
-            }
-        }
     }
 }

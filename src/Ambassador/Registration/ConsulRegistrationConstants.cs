@@ -18,27 +18,6 @@ public static class ConsulRegistrationConstants
     /// </summary>
     public const int TtlIntervals = 3;
 
-    /// <summary>Default interval of an HTTP check: 10 s (Consul's examples).</summary>
-    public static readonly TimeSpan DefaultCheckInterval = TimeSpan.FromSeconds(10);
-
-    /// <summary>Default timeout of an HTTP check: 5 s.</summary>
-    public static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(5);
-
-    /// <summary>Default time a critical check may last before Consul removes the service: 1 min (Consul's minimum).</summary>
-    public static readonly TimeSpan DefaultDeregisterCriticalServiceAfter = TimeSpan.FromMinutes(1);
-
-    /// <summary>Consul's smallest <c>DeregisterCriticalServiceAfter</c>; shorter values are raised to it by the agent.</summary>
-    public static readonly TimeSpan MinDeregisterCriticalServiceAfter = TimeSpan.FromMinutes(1);
-
-    /// <summary>Longest accepted <c>DeregisterCriticalServiceAfter</c>: 7 days.</summary>
-    public static readonly TimeSpan MaxDeregisterCriticalServiceAfter = TimeSpan.FromDays(7);
-
-    /// <summary>Shortest accepted HTTP-check interval or timeout: 1 s.</summary>
-    public static readonly TimeSpan MinCheckDuration = TimeSpan.FromSeconds(1);
-
-    /// <summary>Longest accepted HTTP-check interval or timeout: 1 h.</summary>
-    public static readonly TimeSpan MaxCheckDuration = TimeSpan.FromHours(1);
-
     /// <summary>Timeout of one agent request (register, check update, read): the agent is local.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
 

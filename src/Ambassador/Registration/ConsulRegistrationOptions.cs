@@ -49,11 +49,11 @@ public sealed class ConsulCheckOptions
     public string Type { get; set; } = ConsulRegistrationConstants.TtlCheck;
 
     /// <summary>How often the agent runs an <c>http</c> check. Default: 00:00:10. Not allowed with <c>ttl</c>.</summary>
-    public TimeSpan Interval { get; set; } = ConsulRegistrationConstants.DefaultCheckInterval;
+    public TimeSpan Interval { get; set; } = ConsulRegistrationOptionTable.CheckInterval.Default;
 
     /// <summary>Timeout of one <c>http</c> check. Default: 00:00:05. Not allowed with <c>ttl</c>.</summary>
-    public TimeSpan Timeout { get; set; } = ConsulRegistrationConstants.DefaultCheckTimeout;
+    public TimeSpan Timeout { get; set; } = ConsulRegistrationOptionTable.CheckTimeout.Default;
 
     /// <summary>How long the check may stay critical before Consul removes the service. Default: 00:01:00 (Consul's minimum).</summary>
-    public TimeSpan DeregisterCriticalServiceAfter { get; set; } = ConsulRegistrationConstants.DefaultDeregisterCriticalServiceAfter;
+    public TimeSpan DeregisterCriticalServiceAfter { get; set; } = ConsulRegistrationOptionTable.DeregisterCriticalServiceAfter.Default;
 }

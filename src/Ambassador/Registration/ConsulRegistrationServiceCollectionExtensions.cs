@@ -28,17 +28,7 @@ public static class ConsulRegistrationServiceCollectionExtensions
         services.AddSingleton<IPreStopAction>(sp => sp.GetRequiredService<ConsulRegistrar>());
         services.AddSingleton<IAppRegistrationStatus>(sp => sp.GetRequiredService<ConsulRegistrar>());
         services.AddAmbassadorConfigValidation<ConsulRegistrationConfigValidationContributor>();
-        services.AddAmbassadorConfigKeys(
-            "Registration:Consul:ServiceName",
-            "Registration:Consul:ServiceId",
-            "Registration:Consul:Address",
-            "Registration:Consul:Port",
-            "Registration:Consul:Tags:*",
-            "Registration:Consul:Meta:*",
-            "Registration:Consul:Check:Type",
-            "Registration:Consul:Check:Interval",
-            "Registration:Consul:Check:Timeout",
-            "Registration:Consul:Check:DeregisterCriticalServiceAfter");
+        services.AddAmbassadorOptions(ConsulRegistrationOptionTable.Section);
         return services;
     }
 }

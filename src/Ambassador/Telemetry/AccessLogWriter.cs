@@ -26,7 +26,8 @@ internal readonly record struct AccessLogEntry(
     int Status,
     TimeSpan Duration,
     int Attempts,
-    string? Error);
+    string? Error,
+    int? GrpcStatus = null);
 
 /// <summary>
 /// The structured access log: one JSON object per line on stdout. Lines are formatted on the request thread with a
@@ -118,6 +119,11 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         json.WriteNumber("duration_ms"u8, Math.Round(entry.Duration.TotalMilliseconds, 3));
         json.WriteNumber("attempts"u8, entry.Attempts);
         WriteStringOrNull(json, "error"u8, entry.Error);
+        if (entry.GrpcStatus is { } grpcStatus)
+        {
+            json.WriteNumber("grpc_status"u8, grpcStatus);
+        }
+
         json.WriteEndObject();
         json.Flush();
         buffer.Write("\n"u8);

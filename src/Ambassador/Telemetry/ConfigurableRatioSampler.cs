@@ -30,7 +30,7 @@ internal sealed class ConfigurableRatioSampler : Sampler, IDisposable
     private TraceIdRatioBasedSampler Create(double ratio)
     {
         // Validation rejects values outside [0, 1]; clamping only guards against a value bound before validation ran.
-        ratio = double.IsNaN(ratio) ? TelemetryConstants.DefaultSamplingRatio : Math.Clamp(ratio, 0.0, 1.0);
+        ratio = double.IsNaN(ratio) ? TelemetryOptionTable.SamplingRatio.Default : Math.Clamp(ratio, 0.0, 1.0);
         Ratio = ratio;
         var sampler = new TraceIdRatioBasedSampler(ratio);
         Description = string.Create(CultureInfo.InvariantCulture, $"AmbassadorRatioSampler{{{ratio}}}");

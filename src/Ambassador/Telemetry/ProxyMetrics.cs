@@ -38,8 +38,11 @@ internal sealed class ProxyMetrics
     /// <summary>True when anything listens (a scrape endpoint or an exporter); callers skip the work otherwise.</summary>
     public bool Enabled => _requests.Enabled || _duration.Enabled;
 
-    /// <summary>Records one finished request. Allocation-free: tags go on the stack in a <see cref="TagList"/>.</summary>
-    public void Record(string route, string cluster, int statusCode, TimeSpan elapsed)
+    /// <summary>
+    /// Records one finished request. Allocation-free: tags go on the stack in a <see cref="TagList"/>. A gRPC call's
+    /// requests also carry <c>grpc_status</c> (its code, a bounded set); other requests do not have that label.
+    /// </summary>
+    public void Record(string route, string cluster, int statusCode, TimeSpan elapsed, string? grpcStatus = null)
     {
         var tags = new TagList
         {
@@ -48,6 +51,11 @@ internal sealed class ProxyMetrics
         };
         _duration.Record(elapsed.TotalSeconds, tags);
         tags.Add("status_class", StatusClass(statusCode));
+        if (grpcStatus is not null)
+        {
+            tags.Add(GrpcTelemetry.StatusLabel, grpcStatus);
+        }
+
         _requests.Add(1, tags);
     }
 

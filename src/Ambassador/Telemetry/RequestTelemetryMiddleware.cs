@@ -18,6 +18,8 @@ internal sealed class RequestTelemetryMiddleware(
     AccessLogWriter accessLog,
     TimeProvider time)
 {
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     public Task InvokeAsync(HttpContext context) =>
         listeners.IsAdmin(context) ? next(context) : InvokeProxyAsync(context);
 
@@ -56,6 +58,22 @@ internal sealed class RequestTelemetryMiddleware(
         }
     }
 
+    /// <summary>
+    /// The trace id of a valid W3C <c>traceparent</c> the caller sent, for the access log when no span was made (no
+    /// exporter): the line still joins the caller's trace.
+    /// </summary>
+    internal static string? CallerTraceId(HttpRequest request)
+    {
+        var header = request.Headers.TraceParent;
+        if (header.Count != 1 || header[0] is not { Length: 55 } value || value[2] != '-' || value[35] != '-' || value[52] != '-')
+        {
+            return null;
+        }
+
+        var traceId = value.AsSpan(3, 32);
+        return traceId.ContainsAnyExcept(LowerHex) || !traceId.ContainsAnyExcept('0') ? null : traceId.ToString();
+    }
+
     private void Complete(HttpContext context, long start, Activity? activity, bool recorded, RequestTelemetryFeature? logged, RequestTelemetryFeature? traced, bool threw)
     {
         var elapsed = time.GetElapsedTime(start);
@@ -63,12 +81,13 @@ internal sealed class RequestTelemetryMiddleware(
         var proxy = context.Features.Get<IReverseProxyFeature>();
         var route = proxy?.Route.Config.RouteId;
         var cluster = proxy?.Cluster?.Config.ClusterId ?? proxy?.Route.Cluster?.ClusterId;
+        var grpcStatus = GrpcTelemetry.StatusOf(context, out var grpc);
 
         // Requests no route matched are not counted here (no bounded label to give them); ASP.NET Core's
         // http.server.request.duration still counts them.
         if (route is not null && metrics.Enabled)
         {
-            metrics.Record(route, cluster ?? string.Empty, status, elapsed);
+            metrics.Record(route, cluster ?? string.Empty, status, elapsed, grpc ? GrpcTelemetry.Label(grpcStatus) : null);
         }
 
         if (recorded && route is not null)
@@ -84,6 +103,11 @@ internal sealed class RequestTelemetryMiddleware(
             {
                 activity.SetTag(TelemetryConstants.ErrorReasonAttribute, reason.ToString());
             }
+
+            if (grpc)
+            {
+                GrpcTelemetry.TagSpan(activity, context.Request, grpcStatus);
+            }
         }
 
         // Decided at the start of the request, so a reload that turns the log on mid-request cannot log a half-filled entry.
@@ -91,7 +115,7 @@ internal sealed class RequestTelemetryMiddleware(
         {
             var request = context.Request;
             var error = context.Response.Headers.TryGetValue(ProxyProblem.ErrorHeader, out var value) ? value.ToString() : null;
-            var traceId = activity is not null && activity.TraceId != default ? activity.TraceId.ToHexString() : null;
+            var traceId = activity is not null && activity.TraceId != default ? activity.TraceId.ToHexString() : CallerTraceId(request);
             accessLog.Write(new AccessLogEntry(
                 logged.StartTime,
                 traceId,
@@ -104,7 +128,8 @@ internal sealed class RequestTelemetryMiddleware(
                 status,
                 elapsed,
                 logged.Attempts,
-                error));
+                error,
+                grpcStatus));
         }
     }
 }

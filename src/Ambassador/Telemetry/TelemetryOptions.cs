@@ -1,3 +1,5 @@
+using Ambassador.Configuration;
+
 namespace Ambassador.Telemetry;
 
 /// <summary>Defaults and well-known names of Ambassador's telemetry.</summary>
@@ -5,9 +7,6 @@ public static class TelemetryConstants
 {
     /// <summary>Default <c>service.name</c> when neither <c>Ambassador:Telemetry:ServiceName</c> nor <c>OTEL_SERVICE_NAME</c> is set.</summary>
     public const string DefaultServiceName = "ambassador";
-
-    /// <summary>Default share of new traces that are sampled: 1.0 (all). Continued traces follow their parent's decision.</summary>
-    public const double DefaultSamplingRatio = 1.0;
 
     /// <summary>The admin listener's Prometheus scrape path.</summary>
     public const string MetricsPath = "/metrics";
@@ -46,34 +45,65 @@ public static class TelemetryConstants
     public const string ErrorReasonAttribute = "ambassador.error";
 }
 
-/// <summary>Tracing and service identity, section <c>Ambassador:Telemetry</c>.</summary>
+/// <summary>The options of tracing and the access log (<c>Ambassador:Telemetry</c>, <c>Ambassador:AccessLog</c>), declared once.</summary>
+internal static class TelemetryOptionTable
+{
+    public static readonly StringOption ServiceName = OptionSpec.String(
+        nameof(TelemetryOptions.ServiceName), null,
+        "The service.name of traces and metrics; default: OTEL_SERVICE_NAME when set, otherwise 'ambassador'. Read at start.",
+        allowed: $"remove the key to use {TelemetryConstants.ServiceNameEnvironmentKey} or '{TelemetryConstants.DefaultServiceName}'",
+        check: raw => string.IsNullOrWhiteSpace(raw) ? "must not be empty" : null,
+        emptyIsUnset: false);
+
+    public static readonly NumberOption SamplingRatio = OptionSpec.Number(
+        nameof(TelemetryOptions.SamplingRatio), 1.0, min: 0, max: 1,
+        doc: "Share of new (root) traces recorded; requests with a traceparent follow the caller's sampled flag. Hot-reloadable.");
+
+    public static readonly BooleanOption Metrics = OptionSpec.Bool(
+        nameof(TelemetryOptions.Metrics), true,
+        "Collect metrics (the Ambassador meter plus ASP.NET Core, Kestrel, HttpClient and runtime) and serve /metrics on the admin listener; false: nothing is recorded and /metrics answers 404. Read at start.");
+
+    public static readonly OptionSection Telemetry = new(
+        TelemetryOptions.SectionName, "Tracing, metrics and service identity; OTLP export follows the standard OTEL_* variables.",
+        ServiceName, SamplingRatio, Metrics);
+
+    public static readonly BooleanOption AccessLogEnabled = OptionSpec.Bool(
+        nameof(AccessLogOptions.Enabled), false,
+        "Write one JSON line per proxied request to stdout. Hot-reloadable.");
+
+    public static readonly BooleanOption AccessLogIncludeQuery = OptionSpec.Bool(
+        nameof(AccessLogOptions.IncludeQuery), false,
+        "Include the query string in the logged path (query strings often carry secrets). Hot-reloadable.");
+
+    public static readonly OptionSection AccessLog = new(
+        AccessLogOptions.SectionName, "The structured access log.", AccessLogEnabled, AccessLogIncludeQuery);
+}
+
+/// <summary>Tracing and service identity, section <c>Ambassador:Telemetry</c>; declared in <see cref="TelemetryOptionTable"/>.</summary>
 public sealed class TelemetryOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Ambassador:Telemetry";
 
-    /// <summary>
-    /// The <c>service.name</c> resource attribute of traces and metrics. Default: <c>OTEL_SERVICE_NAME</c> when set, otherwise <c>ambassador</c>.
-    /// Read at start.
-    /// </summary>
+    /// <summary>See <see cref="TelemetryOptionTable.ServiceName"/>.</summary>
     public string? ServiceName { get; set; }
 
-    /// <summary>
-    /// Share of new (root) traces that are recorded, 0.0 to 1.0. Default 1.0. Requests that arrive with a <c>traceparent</c>
-    /// follow the caller's sampled flag (parent-based sampling). Hot-reloadable.
-    /// </summary>
-    public double SamplingRatio { get; set; } = TelemetryConstants.DefaultSamplingRatio;
+    /// <summary>See <see cref="TelemetryOptionTable.SamplingRatio"/>.</summary>
+    public double SamplingRatio { get; set; } = TelemetryOptionTable.SamplingRatio.Default;
+
+    /// <summary>See <see cref="TelemetryOptionTable.Metrics"/>.</summary>
+    public bool Metrics { get; set; } = TelemetryOptionTable.Metrics.Default;
 }
 
-/// <summary>The structured access log, section <c>Ambassador:AccessLog</c>.</summary>
+/// <summary>The structured access log, section <c>Ambassador:AccessLog</c>; declared in <see cref="TelemetryOptionTable"/>.</summary>
 public sealed class AccessLogOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Ambassador:AccessLog";
 
-    /// <summary>Writes one JSON line per proxied request to stdout. Default false. Hot-reloadable.</summary>
-    public bool Enabled { get; set; }
+    /// <summary>See <see cref="TelemetryOptionTable.AccessLogEnabled"/>.</summary>
+    public bool Enabled { get; set; } = TelemetryOptionTable.AccessLogEnabled.Default;
 
-    /// <summary>Includes the query string in the logged path. Default false (query strings often carry secrets). Hot-reloadable.</summary>
-    public bool IncludeQuery { get; set; }
+    /// <summary>See <see cref="TelemetryOptionTable.AccessLogIncludeQuery"/>.</summary>
+    public bool IncludeQuery { get; set; } = TelemetryOptionTable.AccessLogIncludeQuery.Default;
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Ambassador;
 using Ambassador.Hosting;
 using Ambassador.Policies;
 using Ambassador.Telemetry;
@@ -18,6 +19,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// </summary>
 public static class TelemetryServiceCollectionExtensions
 {
+    private const string TracerConfigurationTypeName = "OpenTelemetry.Trace.IConfigureTracerProviderBuilder";
+
     /// <summary>
     /// Registers tracing, metrics and the access log. Hot-reloadable options (<c>SamplingRatio</c>, <c>AccessLog:*</c>)
     /// are bound from <paramref name="config"/>, the validated configuration. What OpenTelemetry fixes when its
@@ -36,11 +39,7 @@ public static class TelemetryServiceCollectionExtensions
             return builder;
         }
 
-        services.AddAmbassadorConfigKeys(
-            "Telemetry:ServiceName",
-            "Telemetry:SamplingRatio",
-            "AccessLog:Enabled",
-            "AccessLog:IncludeQuery");
+        services.AddAmbassadorOptions(TelemetryOptionTable.Telemetry, TelemetryOptionTable.AccessLog);
         services.AddAmbassadorConfigValidation<TelemetryConfigValidator>();
         services.Configure<TelemetryOptions>(config.GetSection(TelemetryOptions.SectionName));
         services.Configure<AccessLogOptions>(config.GetSection(AccessLogOptions.SectionName));
@@ -54,14 +53,25 @@ public static class TelemetryServiceCollectionExtensions
         services.AddOptions<AspNetCoreTraceInstrumentationOptions>()
             .Configure<ListenerRegistry>((options, listeners) => options.Filter = context => !listeners.IsAdmin(context));
 
+        var metricsOn = !bool.TryParse(startup[$"{TelemetryOptions.SectionName}:{nameof(TelemetryOptions.Metrics)}"], out var metricsValue) || metricsValue;
+        services.TryAddSingleton(new TelemetrySwitches(metricsOn));
+
         var exportOtlp = !string.IsNullOrWhiteSpace(startup[TelemetryConstants.OtlpEndpointKey])
             || !string.IsNullOrWhiteSpace(startup[TelemetryConstants.OtlpTracesEndpointKey]);
 
-        services.AddOpenTelemetry()
+        // Spans are made only when they can go somewhere: OTLP is configured, or the host registered its own tracer
+        // configuration (an exporter) before this call. Otherwise no activity source or diagnostic listener is listened
+        // to, so a request creates no Activity at all; a caller's traceparent still reaches the upstream unchanged (YARP
+        // copies it when no activity replaces it).
+        // (ConfigureOpenTelemetryTracerProvider registers an internal OpenTelemetry type, known here by its name only.)
+        var tracingOn = exportOtlp || services.Any(d => d.ServiceType.FullName == TracerConfigurationTypeName);
+        var otel = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(
                 ServiceName(startup),
-                serviceVersion: typeof(TelemetryServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion))
-            .WithTracing(tracing =>
+                serviceVersion: typeof(TelemetryServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion));
+        if (tracingOn)
+        {
+            otel.WithTracing(tracing =>
             {
                 tracing.SetSampler(sp => new ParentBasedSampler(sp.GetRequiredService<ConfigurableRatioSampler>()));
                 tracing.AddSource(AmbassadorTelemetry.ActivitySourceName);
@@ -81,16 +91,29 @@ public static class TelemetryServiceCollectionExtensions
                     // Endpoint, protocol (grpc or http/protobuf), headers and timeout come from the standard OTEL_* keys.
                     tracing.AddOtlpExporter();
                 }
-            })
-            .WithMetrics(metrics =>
+            });
+        }
+
+        if (metricsOn)
+        {
+            services.AddOpenTelemetry().WithMetrics(metrics =>
             {
                 metrics.AddMeter(AmbassadorTelemetry.MeterName);
-                metrics.AddAspNetCoreInstrumentation();
-                metrics.AddHttpClientInstrumentation();
+
+                // .NET's own meters give the standard series (http.server.request.duration, kestrel.*, http.client.*);
+                // the instrumentation packages would only subscribe to the same meters.
+                metrics.AddMeter(
+                    "Microsoft.AspNetCore.Hosting",
+                    "Microsoft.AspNetCore.Server.Kestrel",
+                    "Microsoft.AspNetCore.Routing",
+                    "Microsoft.AspNetCore.Diagnostics",
+                    "System.Net.Http",
+                    "System.Net.NameResolution");
                 metrics.AddRuntimeInstrumentation();
                 metrics.AddView(PrometheusNaming.View);
                 metrics.AddPrometheusExporter();
             });
+        }
 
         return builder;
     }
@@ -108,3 +131,7 @@ public static class TelemetryServiceCollectionExtensions
         return string.IsNullOrWhiteSpace(standard) ? TelemetryConstants.DefaultServiceName : standard.Trim();
     }
 }
+
+/// <summary>What the telemetry wiring switched on at start.</summary>
+/// <param name="Metrics">Whether metrics are collected and <c>/metrics</c> is served.</param>
+internal sealed record TelemetrySwitches(bool Metrics);

@@ -27,11 +27,7 @@ internal sealed record LoadedCertificate(
 /// <param name="CertificateKey">The configuration key that holds <paramref name="CertificatePath"/>.</param>
 /// <param name="KeyPath">The PEM private key file, or null for a CA bundle.</param>
 /// <param name="KeyKey">The configuration key that holds <paramref name="KeyPath"/>.</param>
-/// <param name="IsServer">True for the inbound server certificate, false for client certificates and CA bundles.</param>
-internal sealed record CertificateSource(string Name, string CertificatePath, string CertificateKey, string? KeyPath, string? KeyKey, bool IsServer)
-{
-    public bool IsBundle => KeyPath is null;
-}
+internal sealed record CertificateSource(string Name, string CertificatePath, string CertificateKey, string? KeyPath, string? KeyKey);
 
 /// <summary>A certificate could not be loaded; <see cref="Key"/> names the configuration key at fault.</summary>
 internal sealed class CertificateLoadException(string key, string message) : Exception(message)
@@ -42,6 +38,8 @@ internal sealed class CertificateLoadException(string key, string message) : Exc
 /// <summary>Loads PEM certificates, chains, keys and CA bundles, with errors that name the configuration key and never the key material.</summary>
 internal static class PemCertificateLoader
 {
+    private const string PemCertificateHint = "use a PEM file with -----BEGIN CERTIFICATE----- blocks";
+
     /// <summary>Reads and hashes the files of <paramref name="source"/> without parsing them (cheap change detection).</summary>
     public static (string CertificatePem, string? KeyPem, string Fingerprint) Read(CertificateSource source)
     {
@@ -74,12 +72,12 @@ internal static class PemCertificateLoader
         }
         catch (CryptographicException)
         {
-            throw new CertificateLoadException(source.CertificateKey, $"'{source.CertificatePath}' holds a malformed PEM certificate");
+            throw new CertificateLoadException(source.CertificateKey, $"'{source.CertificatePath}' holds a malformed PEM certificate; {PemCertificateHint}");
         }
 
         if (all.Count == 0)
         {
-            throw new CertificateLoadException(source.CertificateKey, $"'{source.CertificatePath}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+            throw new CertificateLoadException(source.CertificateKey, $"'{source.CertificatePath}' holds no PEM certificate; {PemCertificateHint}");
         }
 
         if (keyPem is null)
@@ -103,12 +101,12 @@ internal static class PemCertificateLoader
     {
         if (keyPem.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal))
         {
-            throw new CertificateLoadException(source.KeyKey!, $"'{source.KeyPath}' holds an encrypted private key, which is not supported; decrypt it (openssl pkey -in key.pem -out plain.pem)");
+            throw new CertificateLoadException(source.KeyKey!, $"'{source.KeyPath}' holds an encrypted private key; decrypt it (openssl pkey -in key.pem -out plain.pem)");
         }
 
         if (!ParsesAsPrivateKey(keyPem))
         {
-            throw new CertificateLoadException(source.KeyKey!, $"'{source.KeyPath}' holds no usable PEM private key (RSA or ECDSA, PKCS#8, PKCS#1 or SEC1)");
+            throw new CertificateLoadException(source.KeyKey!, $"'{source.KeyPath}' holds no usable PEM private key; use an RSA or ECDSA key in PKCS#8, PKCS#1 or SEC1 form");
         }
 
         try
@@ -118,7 +116,7 @@ internal static class PemCertificateLoader
         catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             // The key parsed on its own, so the only thing left is that it belongs to another certificate.
-            throw new CertificateLoadException(source.KeyKey!, $"the private key in '{source.KeyPath}' does not match the certificate in {source.CertificateKey} ('{source.CertificatePath}')");
+            throw new CertificateLoadException(source.KeyKey!, $"the private key in '{source.KeyPath}' does not match the certificate in {source.CertificateKey} ('{source.CertificatePath}'); use the key the certificate was issued for");
         }
     }
 
@@ -154,15 +152,15 @@ internal static class PemCertificateLoader
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new CertificateLoadException(key, $"file '{path}' not found");
+            throw new CertificateLoadException(key, $"file '{path}' not found; use the path of a readable PEM file");
         }
         catch (UnauthorizedAccessException)
         {
-            throw new CertificateLoadException(key, $"file '{path}' cannot be read (permission denied)");
+            throw new CertificateLoadException(key, $"file '{path}' cannot be read (permission denied); make it readable by the user Ambassador runs as");
         }
         catch (IOException ex)
         {
-            throw new CertificateLoadException(key, $"file '{path}' cannot be read ({ex.Message})");
+            throw new CertificateLoadException(key, $"file '{path}' cannot be read ({ex.Message}); check the path and its permissions");
         }
     }
 }

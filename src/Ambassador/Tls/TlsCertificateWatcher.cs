@@ -17,7 +17,7 @@ internal sealed partial class TlsCertificateWatcher(TlsCertificateStore store, I
             var interval = options.CurrentValue.ReloadInterval;
             try
             {
-                await Task.Delay(interval > TimeSpan.Zero ? interval : TlsConstants.DefaultReloadInterval, time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(interval > TimeSpan.Zero ? interval : TlsOptionTable.ReloadInterval.Default, time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

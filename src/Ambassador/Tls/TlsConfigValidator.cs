@@ -1,6 +1,5 @@
 using System.Security.Authentication;
 using Ambassador.Configuration;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Ambassador.Tls;
 
@@ -19,7 +18,7 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
         var keyPath = TlsSources.NonEmpty(tls[nameof(TlsOptions.KeyPath)]);
         if (certificatePath is not null && keyPath is null)
         {
-            problems.Add($"{prefix}:{nameof(TlsOptions.KeyPath)}", $"is required with {prefix}:{nameof(TlsOptions.CertificatePath)} (a PEM private key file)");
+            problems.Add($"{prefix}:{nameof(TlsOptions.KeyPath)}", $"is missing but {prefix}:{nameof(TlsOptions.CertificatePath)} is set", "use the path of the certificate's PEM private key file");
             CheckCertificateOnly(certificatePath, $"{prefix}:{nameof(TlsOptions.CertificatePath)}", problems);
         }
 
@@ -29,23 +28,10 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
             {
                 if (TlsSources.NonEmpty(tls[key]) is not null)
                 {
-                    problems.Add($"{prefix}:{key}", $"has no effect without {prefix}:{nameof(TlsOptions.CertificatePath)} (the TLS listener is off)");
+                    problems.Add($"{prefix}:{key}", $"has no effect without {prefix}:{nameof(TlsOptions.CertificatePath)} (the TLS listener is off)", $"set {prefix}:{nameof(TlsOptions.CertificatePath)} or remove this key");
                 }
             }
         }
-
-        var mode = tls[nameof(TlsOptions.ClientCertificateMode)];
-        if (mode is not null
-            && !(Enum.TryParse<ClientCertificateMode>(mode, ignoreCase: true, out var parsed)
-                 && parsed is ClientCertificateMode.NoCertificate or ClientCertificateMode.AllowCertificate or ClientCertificateMode.RequireCertificate
-                 && !int.TryParse(mode, out _)))
-        {
-            problems.Add($"{prefix}:{nameof(TlsOptions.ClientCertificateMode)}", $"'{mode}' is not one of NoCertificate, AllowCertificate, RequireCertificate");
-        }
-
-        ConfigValues.ReadBoolean(tls, nameof(TlsOptions.ForwardClientCertificate), $"{prefix}:{nameof(TlsOptions.ForwardClientCertificate)}", problems);
-
-        ConfigValues.ReadDuration(tls, nameof(TlsOptions.ReloadInterval), $"{prefix}:{nameof(TlsOptions.ReloadInterval)}", problems);
 
         foreach (var cluster in candidate.GetSection(TlsSources.ClustersSection).GetChildren())
         {
@@ -64,7 +50,7 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
             }
             catch (System.Security.Cryptography.CryptographicException ex)
             {
-                problems.Add(source.CertificateKey, $"'{source.CertificatePath}' cannot be used: {ex.Message}");
+                problems.Add(source.CertificateKey, $"'{source.CertificatePath}' cannot be used ({ex.Message})", "use a PEM certificate the platform can load");
             }
         }
     }
@@ -74,7 +60,7 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
     {
         try
         {
-            PemCertificateLoader.Load(new CertificateSource("check", path, key, null, null, IsServer: false));
+            PemCertificateLoader.Load(new CertificateSource("check", path, key, null, null));
         }
         catch (CertificateLoadException ex)
         {
@@ -89,24 +75,24 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
         var key = TlsSources.NonEmpty(metadata[UpstreamTlsMetadata.ClientKeyPath]);
         if (certificate is not null && key is null)
         {
-            problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.ClientKeyPath}", $"is required with {UpstreamTlsMetadata.ClientCertificatePath} (the client certificate's PEM private key)");
+            problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.ClientKeyPath}", $"is missing but {UpstreamTlsMetadata.ClientCertificatePath} is set", "use the path of the client certificate's PEM private key file");
             CheckCertificateOnly(certificate, $"{metadata.Path}:{UpstreamTlsMetadata.ClientCertificatePath}", problems);
         }
         else if (certificate is null && key is not null)
         {
-            problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.ClientCertificatePath}", $"is required with {UpstreamTlsMetadata.ClientKeyPath}");
+            problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.ClientCertificatePath}", $"is missing but {UpstreamTlsMetadata.ClientKeyPath} is set", "use the path of the PEM client certificate the key belongs to");
         }
 
         var sni = metadata[UpstreamTlsMetadata.Sni];
         if (sni is not null && Uri.CheckHostName(sni.Trim()) is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6))
         {
-            problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.Sni}", $"'{sni}' is not a host name");
+            problems.Add($"{metadata.Path}:{UpstreamTlsMetadata.Sni}", $"'{sni}' is not a host name", "use a DNS name or IP address, e.g. inventory.internal");
         }
 
         if ((sni is not null || certificate is not null) && cluster["HttpClient:WebProxy:Address"] is not null)
         {
             // SNI overrides and client certificates make their own connections, which would bypass the forward proxy.
-            problems.Add($"{cluster.Path}:HttpClient:WebProxy", $"cannot be combined with Metadata:{UpstreamTlsMetadata.Sni} or Metadata:{UpstreamTlsMetadata.ClientCertificatePath}; remove one of them");
+            problems.Add($"{cluster.Path}:HttpClient:WebProxy", $"cannot be combined with Metadata:{UpstreamTlsMetadata.Sni} or Metadata:{UpstreamTlsMetadata.ClientCertificatePath}", "remove one of them");
         }
 
         var protocols = cluster.GetSection("HttpClient:SslProtocols");
@@ -117,7 +103,7 @@ internal sealed class TlsConfigValidator : IConfigValidationContributor
             {
                 if (!Enum.TryParse<SslProtocols>(part, ignoreCase: true, out var protocol) || (protocol & ~TlsConstants.Protocols) != 0 || protocol == SslProtocols.None)
                 {
-                    problems.Add(protocols.Path, $"'{part}' is not allowed; Ambassador speaks only Tls12 and Tls13");
+                    problems.Add(protocols.Path, $"'{part}' is not allowed", "use Tls12 or Tls13 (Ambassador speaks only these)");
                 }
             }
         }

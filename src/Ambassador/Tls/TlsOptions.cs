@@ -1,9 +1,10 @@
 using System.Security.Authentication;
+using Ambassador.Configuration;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Ambassador.Tls;
 
-/// <summary>Defaults and fixed limits of Ambassador's TLS support.</summary>
+/// <summary>Fixed limits and names of Ambassador's TLS support (its options are declared in <see cref="TlsOptionTable"/>).</summary>
 public static class TlsConstants
 {
     /// <summary>The configuration section of inbound TLS: <c>Ambassador:Tls</c>.</summary>
@@ -11,9 +12,6 @@ public static class TlsConstants
 
     /// <summary>The only protocol versions Ambassador speaks, in both directions: TLS 1.2 and TLS 1.3.</summary>
     public const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-
-    /// <summary>Default interval between checks of certificate files for changes: 2 seconds.</summary>
-    public static readonly TimeSpan DefaultReloadInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>A certificate closer than this to its expiry is logged as a warning: 14 days.</summary>
     public static readonly TimeSpan ExpiryWarningThreshold = TimeSpan.FromDays(14);
@@ -62,27 +60,65 @@ public static class UpstreamTlsMetadata
     public const string Sni = "Sni";
 }
 
-/// <summary>Inbound TLS, section <c>Ambassador:Tls</c>. The TLS proxy listener is on exactly when <see cref="CertificatePath"/> is set.</summary>
+/// <summary>The options of inbound TLS (<c>Ambassador:Tls</c>), declared once.</summary>
+internal static class TlsOptionTable
+{
+    public static readonly StringOption CertificatePath = OptionSpec.String(
+        nameof(TlsOptions.CertificatePath), null,
+        "PEM file with the server certificate, optionally followed by its chain; setting it turns the TLS listener on.",
+        allowed: "use the path of a PEM file");
+
+    public static readonly StringOption KeyPath = OptionSpec.String(
+        nameof(TlsOptions.KeyPath), null,
+        "PEM file with the unencrypted private key of CertificatePath (PKCS#8, PKCS#1 or SEC1); required with it.",
+        allowed: "use the path of a PEM file");
+
+    public static readonly EnumOption<Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode> ClientCertificateMode = OptionSpec.Enum(
+        nameof(TlsOptions.ClientCertificateMode), Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate,
+        "Whether clients present certificates.",
+        Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate,
+        Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate,
+        Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate);
+
+    public static readonly StringOption ClientCaPath = OptionSpec.String(
+        nameof(TlsOptions.ClientCaPath), null,
+        "PEM bundle of CAs that client certificates must chain to; default: the system store decides.",
+        allowed: "use the path of a PEM file");
+
+    public static readonly BooleanOption ForwardClientCertificate = OptionSpec.Bool(
+        nameof(TlsOptions.ForwardClientCertificate), false,
+        "Send the client certificate's details upstream in X-Forwarded-Client-Cert (a client's own such header is removed).");
+
+    public static readonly DurationOption ReloadInterval = OptionSpec.Duration(
+        nameof(TlsOptions.ReloadInterval), TimeSpan.FromSeconds(2), min: TimeSpan.Zero, max: null, minExclusive: true,
+        doc: "How often certificate files (inbound and upstream) are checked for changes.");
+
+    public static readonly OptionSection Section = new(
+        TlsConstants.SectionName, "Inbound TLS on the TLS proxy listener; upstream TLS is set per cluster in its Metadata.",
+        CertificatePath, KeyPath, ClientCertificateMode, ClientCaPath, ForwardClientCertificate, ReloadInterval);
+}
+
+/// <summary>
+/// Inbound TLS, section <c>Ambassador:Tls</c>; declared in <see cref="TlsOptionTable"/>. The TLS proxy listener is on
+/// exactly when <see cref="CertificatePath"/> is set.
+/// </summary>
 public sealed class TlsOptions
 {
-    /// <summary>PEM file with the server certificate, optionally followed by its intermediate chain. Default: none (TLS listener off).</summary>
+    /// <summary>See <see cref="TlsOptionTable.CertificatePath"/>.</summary>
     public string? CertificatePath { get; set; }
 
-    /// <summary>PEM file with the unencrypted private key of <see cref="CertificatePath"/> (PKCS#8, PKCS#1 or SEC1). Required with it.</summary>
+    /// <summary>See <see cref="TlsOptionTable.KeyPath"/>.</summary>
     public string? KeyPath { get; set; }
 
-    /// <summary>Whether clients present certificates: <c>NoCertificate</c> (default), <c>AllowCertificate</c> or <c>RequireCertificate</c>.</summary>
-    public ClientCertificateMode ClientCertificateMode { get; set; } = ClientCertificateMode.NoCertificate;
+    /// <summary>See <see cref="TlsOptionTable.ClientCertificateMode"/>.</summary>
+    public ClientCertificateMode ClientCertificateMode { get; set; } = TlsOptionTable.ClientCertificateMode.Default;
 
-    /// <summary>PEM bundle of CAs that client certificates must chain to. Default: none (the system store decides).</summary>
+    /// <summary>See <see cref="TlsOptionTable.ClientCaPath"/>.</summary>
     public string? ClientCaPath { get; set; }
 
-    /// <summary>
-    /// When true, the client certificate's details are sent upstream in <c>X-Forwarded-Client-Cert</c> and any such header
-    /// sent by the client is removed. Default false (the header is left alone).
-    /// </summary>
-    public bool ForwardClientCertificate { get; set; }
+    /// <summary>See <see cref="TlsOptionTable.ForwardClientCertificate"/>.</summary>
+    public bool ForwardClientCertificate { get; set; } = TlsOptionTable.ForwardClientCertificate.Default;
 
-    /// <summary>How often certificate files (inbound and upstream) are checked for changes. Default 00:00:02.</summary>
-    public TimeSpan ReloadInterval { get; set; } = TlsConstants.DefaultReloadInterval;
+    /// <summary>See <see cref="TlsOptionTable.ReloadInterval"/>.</summary>
+    public TimeSpan ReloadInterval { get; set; } = TlsOptionTable.ReloadInterval.Default;
 }

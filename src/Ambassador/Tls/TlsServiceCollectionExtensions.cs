@@ -30,13 +30,7 @@ public static class TlsServiceCollectionExtensions
         services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory, UpstreamTlsHttpClientFactory>());
 
         services.AddAmbassadorConfigValidation<TlsConfigValidator>();
-        services.AddAmbassadorConfigKeys(
-            "Tls:CertificatePath",
-            "Tls:KeyPath",
-            "Tls:ClientCertificateMode",
-            "Tls:ClientCaPath",
-            "Tls:ForwardClientCertificate",
-            "Tls:ReloadInterval");
+        services.AddAmbassadorOptions(TlsOptionTable.Section);
         return services;
     }
 }

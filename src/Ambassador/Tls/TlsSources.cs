@@ -19,13 +19,12 @@ internal static class TlsSources
                 certificatePath,
                 $"{TlsConstants.SectionName}:{nameof(TlsOptions.CertificatePath)}",
                 keyPath,
-                $"{TlsConstants.SectionName}:{nameof(TlsOptions.KeyPath)}",
-                IsServer: true));
+                $"{TlsConstants.SectionName}:{nameof(TlsOptions.KeyPath)}"));
         }
 
         if (certificatePath is not null && NonEmpty(tls[nameof(TlsOptions.ClientCaPath)]) is { } clientCa)
         {
-            sources.Add(new CertificateSource(TlsConstants.InboundClientCaName, clientCa, $"{TlsConstants.SectionName}:{nameof(TlsOptions.ClientCaPath)}", null, null, IsServer: false));
+            sources.Add(new CertificateSource(TlsConstants.InboundClientCaName, clientCa, $"{TlsConstants.SectionName}:{nameof(TlsOptions.ClientCaPath)}", null, null));
         }
 
         foreach (var cluster in configuration.GetSection(ClustersSection).GetChildren())
@@ -34,7 +33,7 @@ internal static class TlsSources
             var prefix = metadata.Path;
             if (NonEmpty(metadata[UpstreamTlsMetadata.CaPath]) is { } ca)
             {
-                sources.Add(new CertificateSource(TlsConstants.UpstreamCaName(cluster.Key), ca, $"{prefix}:{UpstreamTlsMetadata.CaPath}", null, null, IsServer: false));
+                sources.Add(new CertificateSource(TlsConstants.UpstreamCaName(cluster.Key), ca, $"{prefix}:{UpstreamTlsMetadata.CaPath}", null, null));
             }
 
             var clientCertificate = NonEmpty(metadata[UpstreamTlsMetadata.ClientCertificatePath]);
@@ -46,8 +45,7 @@ internal static class TlsSources
                     clientCertificate,
                     $"{prefix}:{UpstreamTlsMetadata.ClientCertificatePath}",
                     clientKey,
-                    $"{prefix}:{UpstreamTlsMetadata.ClientKeyPath}",
-                    IsServer: false));
+                    $"{prefix}:{UpstreamTlsMetadata.ClientKeyPath}"));
             }
         }
 

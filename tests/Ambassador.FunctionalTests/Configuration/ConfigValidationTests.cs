@@ -20,7 +20,7 @@ public sealed class ConfigValidationTests
     {
         {
             WithProxy("", """ "orders": { "ClusterId": "order", "Match": { "Path": "/orders/{**rest}" } } """, GoodCluster),
-            "ReverseProxy:Routes:orders:ClusterId: no cluster named 'order'"
+            "ReverseProxy:Routes:orders:ClusterId: no cluster named 'order'; use one of c"
         },
         {
             WithProxy(""" "Listeners": { "Proxy": "localhost:3000" } """, GoodRoute, GoodCluster),
@@ -28,31 +28,31 @@ public sealed class ConfigValidationTests
         },
         {
             WithProxy(""" "Listeners": { "Admin": "https://127.0.0.1:9901" } """, GoodRoute, GoodCluster),
-            "Ambassador:Listeners:Admin: must use the http scheme (was 'https://127.0.0.1:9901')"
+            "Ambassador:Listeners:Admin: 'https://127.0.0.1:9901' does not use the http scheme; use http://<ip or localhost>:<port>, e.g. http://127.0.0.1:9901"
         },
         {
             WithProxy(""" "Listeners": { "Proxy": "http://127.0.0.1:4000", "Admin": "http://127.0.0.1:4000" } """, GoodRoute, GoodCluster),
-            "Ambassador:Listeners:Admin: must not share port 4000 with the proxy listener; admin endpoints are never served on the proxy port"
+            "Ambassador:Listeners:Admin: 'http://127.0.0.1:4000' uses port 4000 of Ambassador:Listeners:Proxy; use another port (admin endpoints are never served on the proxy port)"
         },
         {
             WithProxy(""" "Lifecycle": { "DrainTimeout": "10s" } """, GoodRoute, GoodCluster),
-            "Ambassador:Lifecycle:DrainTimeout: '10s' is not a duration; use a TimeSpan such as \"00:00:00.500\" or \"00:05:00\""
+            "Ambassador:Lifecycle:DrainTimeout: '10s' is not a duration; use a TimeSpan greater than 00:00:00, e.g. 00:00:10"
         },
         {
             WithProxy(""" "Lifecycle": { "DrainTimeout": "-00:00:01" } """, GoodRoute, GoodCluster),
-            "Ambassador:Lifecycle:DrainTimeout: must be a positive duration (was -00:00:01)"
+            "Ambassador:Lifecycle:DrainTimeout: '-00:00:01' is out of range; use a TimeSpan greater than 00:00:00, e.g. 00:00:10"
         },
         {
             WithProxy(""" "Listners": { "Proxy": "http://127.0.0.1:3000" } """, GoodRoute, GoodCluster),
-            "Ambassador:Listners: unknown key (a typo?); see the configuration reference in README.md"
+            "Ambassador:Listners: unknown key; did you mean 'Listeners'?"
         },
         {
             WithProxy("", GoodRoute, """ "c": { "Destinations": { "d1": { "Address": "not a url" } } } """),
-            "ReverseProxy:Clusters:c:Destinations:d1:Address: 'not a url' is not an absolute http or https URL"
+            "ReverseProxy:Clusters:c:Destinations:d1:Address: 'not a url' is not an absolute http or https URL; use e.g. http://10.0.0.5:8080, or http://<service> to resolve the service by discovery"
         },
         {
             WithProxy("", """ "r": { "ClusterId": "c", "Order": "first", "Match": { "Path": "/{**all}" } } """, GoodCluster),
-            "ReverseProxy:Routes:r:Order: 'first' is not an integer"
+            "ReverseProxy:Routes:r:Order: 'first' is not an integer; use a whole number such as 1"
         },
         {
             WithProxy("", """ "r": { "ClusterId": "c", "Match": { } } """, GoodCluster),
@@ -68,7 +68,7 @@ public sealed class ConfigValidationTests
         },
         {
             """{ "ReverseProxy": { "Route": {} } }""",
-            "ReverseProxy:Route: unknown key (a typo?); the ReverseProxy section holds Routes and Clusters"
+            "ReverseProxy:Route: unknown key; did you mean 'Routes'?"
         },
     };
 
@@ -99,7 +99,7 @@ public sealed class ConfigValidationTests
         Assert.Contains(lines, l => l.StartsWith("Ambassador:Listeners:Proxy: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("Ambassador:Lifecycle:PreStopDelay: ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("Ambassador:Typo: ", StringComparison.Ordinal));
-        Assert.Contains("ReverseProxy:Routes:orders:ClusterId: no cluster named 'missing'", lines);
+        Assert.Contains("ReverseProxy:Routes:orders:ClusterId: no cluster named 'missing'; use one of c", lines);
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class ConfigValidationTests
         var exitCode = ValidateCommand.Run([path], stdout, stderr);
 
         Assert.Equal(2, exitCode);
-        Assert.Equal($"{path}: file not found", stderr.ToString().Trim());
+        Assert.Equal($"{path}: file not found; check the path given to validate", stderr.ToString().Trim());
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class ConfigValidationTests
             var exitCode = await AmbassadorHost.RunAsync(["--config", path, "--Ambassador:Listeners:Proxy=http://127.0.0.1:0", "--Ambassador:Listeners:Admin=http://127.0.0.1:0"], stdout, stderr);
 
             Assert.Equal(2, exitCode);
-            Assert.Contains("Ambassador:Lifecycle:DrainTimeout: 'forever' is not a duration; use a TimeSpan such as \"00:00:00.500\" or \"00:05:00\"",
+            Assert.Contains("Ambassador:Lifecycle:DrainTimeout: 'forever' is not a duration; use a TimeSpan greater than 00:00:00, e.g. 00:00:10",
                 stderr.ToString(), StringComparison.Ordinal);
         }
         finally

@@ -51,11 +51,11 @@ public sealed class HotReloadTests
             """);
 
         await Poll.UntilAsync(() => amb.Logs.Contains("Configuration reload rejected (2 problems)"), TimeSpan.FromSeconds(10), "the rejection is logged");
-        Assert.True(amb.Logs.Contains("ReverseProxy:Routes:r:ClusterId: no cluster named 'nope'"));
+        Assert.True(amb.Logs.Contains("ReverseProxy:Routes:r:ClusterId: no cluster named 'nope'; define it under ReverseProxy:Clusters"));
         Assert.True(amb.Logs.Contains("Ambassador:Lifecycle:DrainTimeout: 'ten' is not a duration"));
         Assert.Equal("good", await amb.ProxyClient.GetStringAsync("/x"));
         using var config = JsonDocument.Parse(await amb.AdminClient.GetStringAsync("/admin/config"));
-        Assert.Contains("ReverseProxy:Routes:r:ClusterId: no cluster named 'nope'",
+        Assert.Contains("ReverseProxy:Routes:r:ClusterId: no cluster named 'nope'; define it under ReverseProxy:Clusters",
             config.RootElement.GetProperty("lastRejectedReload").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("c", config.RootElement.GetProperty("routes")[0].GetProperty("clusterId").GetString());
     }

@@ -481,8 +481,8 @@ public sealed class ConsulDiscoveryTests(ITestOutputHelper output)
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => TestAmbassador.StartAsync(settings));
 
-        Assert.Contains("Ambassador:Discovery:Consul:Address: must be an absolute http(s) URL such as http://127.0.0.1:8500, got 'consul:8500'", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("Ambassador:Discovery:Consul:WaitTime: must be greater than 00:00:00 and at most 00:10:00 (Consul's cap), got '-00:00:01'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Ambassador:Discovery:Consul:Address: 'consul:8500' is not an absolute http or https URL; use an absolute http or https URL such as http://127.0.0.1:8500", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Ambassador:Discovery:Consul:WaitTime: '-00:00:01' is out of range; use a TimeSpan greater than 00:00:00 and at most 00:10:00, e.g. 00:05:00", ex.Message, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -12,7 +12,10 @@ public sealed class PolicyValidationTests
             {
               "Ambassador": { "Policies": {
                 "default": { "Retry": { "MaxRetries": 11, "RetryOn": "503,teapot" }, "Timeout": { "PerTry": "00:01:00", "Total": "00:00:10" } },
-                "fast": { "CircuitBreaker": { "FailureRatio": 0, "BreakDuration": "soon" } }
+                "fast": { "CircuitBreaker": { "FailureRatio": 0, "BreakDuration": "soon" } },
+                "limited": { "CircuitBreaker": { "ConsecutiveFailures": 1, "MaxEjectionPercent": 150 },
+                             "Limits": { "MaxConcurrentRequests": 0, "QueueTimeout": "00:30:00" } },
+                "unparsable": { "LoadBalancing": { "DecayWindow": "soon" } }
               } },
               "ReverseProxy": {
                 "Routes": { "r": { "ClusterId": "inventory", "Match": { "Path": "{**catch-all}" } } },
@@ -27,11 +30,16 @@ public sealed class PolicyValidationTests
 
         Assert.Equal(2, exit);
         var lines = stderr.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains("Ambassador:Policies:default:Retry:MaxRetries: must be between 0 and 10", lines);
+        Assert.Contains("Ambassador:Policies:default:Retry:MaxRetries: '11' is out of range; use an integer from 0 to 10", lines);
         Assert.Contains(lines, l => l.StartsWith("Ambassador:Policies:default:Retry:RetryOn: unknown condition(s) 'teapot'", StringComparison.Ordinal));
-        Assert.Contains("Ambassador:Policies:default:Timeout:PerTry: must not exceed Timeout:Total (00:00:10)", lines);
-        Assert.Contains("Ambassador:Policies:fast:CircuitBreaker:BreakDuration: 'soon' is not a duration (use a TimeSpan string such as 00:00:00.500)", lines);
-        Assert.Contains("ReverseProxy:Clusters:inventory:Metadata:Policy: no policy named 'fastest'", lines);
+        Assert.Contains("Ambassador:Policies:default:Timeout:PerTry: '00:01:00' exceeds Ambassador:Policies:default:Timeout:Total (00:00:10); use a PerTry of at most Total", lines);
+        Assert.Contains("Ambassador:Policies:fast:CircuitBreaker:BreakDuration: 'soon' is not a duration; use a TimeSpan from 00:00:00.500 to 1.00:00:00, e.g. 00:00:05", lines);
+        Assert.Contains("ReverseProxy:Clusters:inventory:Metadata:Policy: no policy named 'fastest'; use one of default, fast, limited, none, unparsable", lines);
+        Assert.Contains("Ambassador:Policies:limited:CircuitBreaker:ConsecutiveFailures: '1' is out of range; use 0 (off) or an integer from 2 to 10000", lines);
+        Assert.Contains("Ambassador:Policies:limited:CircuitBreaker:MaxEjectionPercent: '150' is out of range; use an integer from 0 to 100", lines);
+        Assert.Contains("Ambassador:Policies:limited:Limits:MaxConcurrentRequests: '0' is out of range; use an integer from 1 to 1000000", lines);
+        Assert.Contains("Ambassador:Policies:limited:Limits:QueueTimeout: '00:30:00' is out of range; use a TimeSpan from 00:00:00.001 to 00:10:00, e.g. 00:00:01", lines);
+        Assert.Contains("Ambassador:Policies:unparsable:LoadBalancing:DecayWindow: 'soon' is not a duration; use a TimeSpan from 00:00:00.100 to 00:10:00, e.g. 00:00:10", lines);
     }
 
     [Fact]

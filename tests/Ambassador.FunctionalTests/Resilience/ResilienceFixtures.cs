@@ -69,5 +69,5 @@ internal static class ResilienceFixtures
     public static int Hits(this WireMockServer server) => server.LogEntries.Count;
 
     /// <summary>A breaker configuration that never opens during a short test.</summary>
-    public const string NeverBreak = """ "CircuitBreaker": { "MinimumThroughput": 10000 } """;
+    public const string NeverBreak = """ "CircuitBreaker": { "MinimumThroughput": 10000, "ConsecutiveFailures": 0 } """;
 }

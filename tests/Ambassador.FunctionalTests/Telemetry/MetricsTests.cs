@@ -116,7 +116,7 @@ public sealed class MetricsTests
 
         await Poll.UntilAsync(async () => Value(await amb.AdminClient.GetStringAsync("/metrics"), "ambassador_config_reloads_total", ("result", "rejected")) >= 1,
             Deadline, "the rejected reload is counted in ambassador_config_reloads_total");
-        Assert.True(amb.Logs.Contains("Ambassador:Telemetry:SamplingRatio: must be between 0 and 1 (was 2)"), amb.Logs.All);
+        Assert.True(amb.Logs.Contains("Ambassador:Telemetry:SamplingRatio: '2' is out of range; use a number from 0 to 1"), amb.Logs.All);
     }
 
     [PromtoolFact]

@@ -50,10 +50,10 @@ public sealed class TlsConfigurationTests : IDisposable
 
             var errors = stderr.ToString();
             Assert.Equal(2, exitCode);
-            Assert.Contains($"Ambassador:Tls:KeyPath: the private key in '{otherKey}' does not match the certificate in Ambassador:Tls:CertificatePath ('{certificatePath}')", errors, StringComparison.Ordinal);
-            Assert.Contains("Ambassador:Tls:ClientCertificateMode: 'Sometimes' is not one of NoCertificate, AllowCertificate, RequireCertificate", errors, StringComparison.Ordinal);
-            Assert.Contains($"ReverseProxy:Clusters:c:Metadata:CaPath: file '{missing}' not found", errors, StringComparison.Ordinal);
-            Assert.Contains("ReverseProxy:Clusters:c:Metadata:ClientKeyPath: is required with ClientCertificatePath", errors, StringComparison.Ordinal);
+            Assert.Contains($"Ambassador:Tls:KeyPath: the private key in '{otherKey}' does not match the certificate in Ambassador:Tls:CertificatePath ('{certificatePath}'); use the key the certificate was issued for", errors, StringComparison.Ordinal);
+            Assert.Contains("Ambassador:Tls:ClientCertificateMode: 'Sometimes' is not allowed; use one of NoCertificate, AllowCertificate, RequireCertificate", errors, StringComparison.Ordinal);
+            Assert.Contains($"ReverseProxy:Clusters:c:Metadata:CaPath: file '{missing}' not found; use the path of a readable PEM file", errors, StringComparison.Ordinal);
+            Assert.Contains("ReverseProxy:Clusters:c:Metadata:ClientKeyPath: is missing but ClientCertificatePath is set; use the path of the client certificate's PEM private key file", errors, StringComparison.Ordinal);
             Assert.DoesNotContain("PRIVATE KEY", errors + stdout, StringComparison.Ordinal);
         }
     }

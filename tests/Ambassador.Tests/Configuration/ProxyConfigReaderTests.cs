@@ -72,9 +72,9 @@ public sealed class ProxyConfigReaderTests
         ProxyConfigReader.Read(config, problems);
 
         Assert.Equal(4, problems.Lines.Count);
-        Assert.Contains("ReverseProxy:Routes:r1:Order: 'x' is not an integer", problems.Lines);
-        Assert.Contains(problems.Lines, l => l.StartsWith("ReverseProxy:Routes:r1:Match:Headers:0:Mode: 'Sometimes' is not one of ", StringComparison.Ordinal));
+        Assert.Contains("ReverseProxy:Routes:r1:Order: 'x' is not an integer; use a whole number such as 1", problems.Lines);
+        Assert.Contains(problems.Lines, l => l.StartsWith("ReverseProxy:Routes:r1:Match:Headers:0:Mode: 'Sometimes' is not allowed; use one of ", StringComparison.Ordinal));
         Assert.Contains("ReverseProxy:Clusters:c1:HttpClient:SslProtocols:0: 'Ssl2000' is not a TLS protocol; use Tls12 or Tls13", problems.Lines);
-        Assert.Contains(problems.Lines, l => l.StartsWith("ReverseProxy:Clusters:c1:HealthCheck:Active:Interval: 'often' is not a duration", StringComparison.Ordinal));
+        Assert.Contains(problems.Lines, l => l.StartsWith("ReverseProxy:Clusters:c1:HealthCheck:Active:Interval: 'often' is not a duration; use a TimeSpan such as 00:00:05", StringComparison.Ordinal));
     }
 }

@@ -120,7 +120,7 @@ public sealed class DestinationBreakerTests
     }
 
     [Fact]
-    public async Task Breaker_ProbeFails_ReopensForAnotherBreakDuration()
+    public async Task Breaker_ProbeFails_ReopensForTwiceTheBreakDuration()
     {
         var breaker = await OpenedAsync();
         _time.Advance(TimeSpan.FromSeconds(5));
@@ -128,6 +128,8 @@ public sealed class DestinationBreakerTests
         await RunAsync(breaker, new AttemptResult(AttemptKind.ConnectFailure, 502, false));
 
         Assert.Equal(BreakerState.Open, breaker.State);
+        Assert.False(breaker.Admits());
+        _time.Advance(TimeSpan.FromSeconds(5));
         Assert.False(breaker.Admits());
         _time.Advance(TimeSpan.FromSeconds(5));
         Assert.True(breaker.Admits());
@@ -195,6 +197,164 @@ public sealed class DestinationBreakerTests
 
         Assert.NotNull(registry.Find("c", "kept"));
         Assert.Null(registry.Find("c", "gone"));
+    }
+
+    [Fact]
+    public async Task Breaker_ConsecutiveFailuresAfterLongHealthyHistory_Opens()
+    {
+        // Ratio alone would need 1000 more failures here; five in a row are enough (Envoy's consecutive_5xx).
+        var breaker = new DestinationBreaker("c", "d", _options with { ConsecutiveFailures = 5 }, _time, observer: null);
+        for (var i = 0; i < 1000; i++)
+        {
+            await RunAsync(breaker, Ok);
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            await RunAsync(breaker, Unavailable);
+        }
+
+        Assert.Equal(BreakerState.Closed, breaker.State);
+        await RunAsync(breaker, Unavailable);
+
+        Assert.Equal(BreakerState.Open, breaker.State);
+        Assert.False(breaker.Admits());
+        Assert.Equal(1, breaker.Ejections);
+    }
+
+    [Fact]
+    public async Task Breaker_SuccessBetweenFailures_RestartsTheStreak()
+    {
+        var breaker = new DestinationBreaker("c", "d", _options with { ConsecutiveFailures = 3, MinimumThroughput = 10_000 }, _time, observer: null);
+        for (var i = 0; i < 10; i++)
+        {
+            await RunAsync(breaker, Unavailable);
+            await RunAsync(breaker, Unavailable);
+            await RunAsync(breaker, Ok);
+        }
+
+        Assert.Equal(BreakerState.Closed, breaker.State);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await RunAsync(breaker, Unavailable);
+        }
+
+        Assert.Equal(BreakerState.Open, breaker.State);
+    }
+
+    [Fact]
+    public async Task Breaker_ConsecutiveFailuresZero_OnlyTheRatioOpens()
+    {
+        var breaker = new DestinationBreaker("c", "d", _options with { ConsecutiveFailures = 0, MinimumThroughput = 10_000 }, _time, observer: null);
+        for (var i = 0; i < 50; i++)
+        {
+            await RunAsync(breaker, Unavailable);
+        }
+
+        Assert.Equal(BreakerState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task Breaker_SecondEjectionAfterFailedProbe_LastsTwiceAsLong()
+    {
+        var breaker = await OpenedAsync();
+        var firstReturn = breaker.ReturnsAt!.Value;
+        Assert.Equal(_time.GetUtcNow() + _options.BreakDuration, firstReturn);
+
+        _time.Advance(_options.BreakDuration);
+        Assert.True(breaker.Admits());
+        await RunAsync(breaker, Unavailable); // the probe fails
+
+        Assert.Equal(BreakerState.Open, breaker.State);
+        Assert.Equal(2, breaker.Ejections);
+        Assert.Equal(_time.GetUtcNow() + (2 * _options.BreakDuration), breaker.ReturnsAt);
+        _time.Advance(_options.BreakDuration);
+        Assert.False(breaker.Admits());
+        _time.Advance(_options.BreakDuration);
+        Assert.True(breaker.Admits());
+    }
+
+    [Theory]
+    [InlineData(0, 5)]
+    [InlineData(1, 10)]
+    [InlineData(2, 15)]
+    [InlineData(100, 60)]
+    public void BreakDurationOf_ConsecutiveEjections_GrowsUpToMaxBreakDuration(int failedProbes, int seconds)
+    {
+        var options = _options with { BreakDuration = TimeSpan.FromSeconds(5), MaxBreakDuration = TimeSpan.FromMinutes(1) };
+        Assert.Equal(TimeSpan.FromSeconds(seconds), DestinationBreaker.BreakDurationOf(options, failedProbes));
+    }
+
+    [Theory]
+    [InlineData(1, 50, 1)]
+    [InlineData(2, 50, 1)]
+    [InlineData(4, 50, 2)]
+    [InlineData(5, 50, 2)]
+    [InlineData(10, 0, 1)]
+    [InlineData(10, 100, 10)]
+    public void AllowedEjections_PercentOfDestinations_AtLeastOne(int destinations, int percent, int allowed)
+        => Assert.Equal(allowed, DestinationBreakerRegistry.AllowedEjections(destinations, percent));
+
+    [Fact]
+    public async Task Registry_AllFourDestinationsFailing_AtMostHalfEjected()
+    {
+        var registry = new DestinationBreakerRegistry(_time, NullLogger<DestinationBreakerRegistry>.Instance);
+        registry.SetDestinationCount("c", 4);
+        var breakers = Enumerable.Range(0, 4).Select(i => registry.Get("c", $"d{i}", _options)).ToList();
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var breaker in breakers)
+            {
+                for (var i = 0; i < 4; i++)
+                {
+                    await RunAsync(breaker, Unavailable);
+                }
+            }
+        }
+
+        // The breakers kept closed by the cap are reopened by Polly's callbacks off this flow; poll for them to settle.
+        await PollAsync(() => breakers.Count(b => b.State == BreakerState.Open) == 2 && breakers.All(b => b.State != BreakerState.HalfOpen));
+        Assert.Equal(2, breakers.Count(b => b.State == BreakerState.Open));
+        Assert.Equal(2, breakers.Count(b => b.Admits()));
+
+        // One comes back: the place under the cap is free for another.
+        var returning = breakers.First(b => b.State == BreakerState.Open);
+        _time.Advance(_options.BreakDuration);
+        await RunAsync(returning, Ok);
+        Assert.Equal(BreakerState.Closed, returning.State);
+        var stillIn = breakers.First(b => b != returning && b.State == BreakerState.Closed);
+        for (var i = 0; i < 4; i++)
+        {
+            await RunAsync(stillIn, Unavailable);
+        }
+
+        Assert.Equal(BreakerState.Open, stillIn.State);
+    }
+
+    [Fact]
+    public async Task Registry_SingleDestination_StillEjected()
+    {
+        var registry = new DestinationBreakerRegistry(_time, NullLogger<DestinationBreakerRegistry>.Instance);
+        registry.SetDestinationCount("c", 1);
+        var breaker = registry.Get("c", "only", _options with { MaxEjectionPercent = 0 });
+        for (var i = 0; i < 4; i++)
+        {
+            await RunAsync(breaker, Unavailable);
+        }
+
+        Assert.Equal(BreakerState.Open, breaker.State);
+        Assert.Equal(new EjectionInfo(1, _time.GetUtcNow() + _options.BreakDuration), registry.GetEjection("c", "only"));
+    }
+
+    private static async Task PollAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 5 s");
+            await Task.Delay(10);
+        }
     }
 
     private DestinationBreaker Create() => new("c", "d", _options, _time, observer: null);

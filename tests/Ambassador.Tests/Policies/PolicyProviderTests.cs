@@ -17,8 +17,19 @@ public sealed class PolicyProviderTests
         var policy = provider.ForCluster(Cluster(policy: null));
 
         Assert.Equal("default", policy.Name);
-        Assert.Equal(RetryConstants.DefaultMaxRetries, policy.MaxRetries);
+        Assert.Equal(PolicyOptionTable.MaxRetries.Default, policy.MaxRetries);
         Assert.NotNull(policy.Retrying);
+    }
+
+    [Fact]
+    public void ForRequest_PolicyNone_NoPolicyStep()
+    {
+        using var services = Build(new Dictionary<string, string?>(), out _);
+        var provider = services.GetRequiredService<PolicyProvider>();
+
+        Assert.Null(provider.ForRequest(Cluster("none")));
+        Assert.Null(provider.ForRequest(Cluster("None")));
+        Assert.Equal("default", provider.ForRequest(Cluster(null))!.Name);
     }
 
     [Fact]

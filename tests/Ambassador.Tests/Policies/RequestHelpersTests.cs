@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Ambassador.Policies;
 using Ambassador.Policies.Proxy;
 using Ambassador.Policies.Retry;
 using Microsoft.AspNetCore.Http;
@@ -18,14 +19,14 @@ public sealed class RequestHelpersTests
     [InlineData("PATCH", false)]
     [InlineData("CONNECT", false)]
     public void IsIdempotent_ByMethod(string method, bool expected)
-        => Assert.Equal(expected, ResilienceHandler.IsIdempotent(method));
+        => Assert.Equal(expected, RequestReplay.IsIdempotent(method));
 
     [Fact]
     public void PrepareBodyForReplay_NoBody_ReplayableWithoutBuffering()
     {
         var context = new DefaultHttpContext();
 
-        Assert.True(ResilienceHandler.PrepareBodyForReplay(context, 65536, out var buffered));
+        Assert.True(RequestReplay.PrepareBodyForReplay(context, 65536, out var buffered));
         Assert.False(buffered);
     }
 
@@ -36,7 +37,7 @@ public sealed class RequestHelpersTests
         context.Request.ContentLength = 10 * 1024;
         context.Request.Body = new MemoryStream(new byte[10 * 1024]);
 
-        Assert.True(ResilienceHandler.PrepareBodyForReplay(context, 65536, out var buffered));
+        Assert.True(RequestReplay.PrepareBodyForReplay(context, 65536, out var buffered));
         Assert.True(buffered);
         Assert.True(context.Request.Body.CanSeek);
     }
@@ -47,7 +48,7 @@ public sealed class RequestHelpersTests
         var context = new DefaultHttpContext();
         context.Request.ContentLength = 65537;
 
-        Assert.False(ResilienceHandler.PrepareBodyForReplay(context, 65536, out _));
+        Assert.False(RequestReplay.PrepareBodyForReplay(context, 65536, out _));
     }
 
     [Fact]
@@ -56,7 +57,7 @@ public sealed class RequestHelpersTests
         var context = new DefaultHttpContext();
         context.Request.Headers.TransferEncoding = "chunked";
 
-        Assert.False(ResilienceHandler.PrepareBodyForReplay(context, 65536, out _));
+        Assert.False(RequestReplay.PrepareBodyForReplay(context, 65536, out _));
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public sealed class RequestHelpersTests
     [Fact]
     public void RetryConditions_Parse_TokensAndAliases()
     {
-        var all = RetryConditionsParser.Parse(RetryConstants.DefaultRetryOn, out var unknown);
+        var all = RetryConditionsParser.Parse(PolicyOptionTable.RetryOn.Default, out var unknown);
         Assert.Null(unknown);
         Assert.Equal(
             RetryConditions.ConnectFailure | RetryConditions.Reset | RetryConditions.PerTryTimeout

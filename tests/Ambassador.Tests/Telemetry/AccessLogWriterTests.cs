@@ -39,6 +39,19 @@ public sealed class AccessLogWriterTests
             line);
     }
 
+    [Fact]
+    public async Task Write_GrpcCall_AddsGrpcStatusAfterError()
+    {
+        var output = new MemoryStream();
+        var writer = new AccessLogWriter(new StaticOptions(new AccessLogOptions { Enabled = true }), new AccessLogSink(output), NullLogger<AccessLogWriter>.Instance);
+
+        writer.Write(Entry("/pkg.Svc/Get") with { Method = "POST", GrpcStatus = 14 });
+        await writer.DisposeAsync();
+
+        var line = Encoding.UTF8.GetString(output.ToArray());
+        Assert.EndsWith(""","attempts":1,"error":null,"grpc_status":14}""" + "\n", line, StringComparison.Ordinal);
+    }
+
     private static AccessLogEntry Entry(string path) => new(
         new DateTimeOffset(2026, 11, 26, 5, 40, 22, 123, TimeSpan.Zero),
         "0af7651916cd43dd8448eb211c80319c",

@@ -22,7 +22,7 @@ public sealed class PemCertificateLoaderTests : IDisposable
         var ex = Assert.Throws<CertificateLoadException>(() => PemCertificateLoader.Load(Source(certificate, keyPath)));
 
         Assert.Equal("K:Key", ex.Key);
-        Assert.Equal($"'{keyPath}' holds an encrypted private key, which is not supported; decrypt it (openssl pkey -in key.pem -out plain.pem)", ex.Message);
+        Assert.Equal($"'{keyPath}' holds an encrypted private key; decrypt it (openssl pkey -in key.pem -out plain.pem)", ex.Message);
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public sealed class PemCertificateLoaderTests : IDisposable
         var ex = Assert.Throws<CertificateLoadException>(() => PemCertificateLoader.Load(Source(path, null)));
 
         Assert.Equal("K:Cert", ex.Key);
-        Assert.Equal($"'{path}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)", ex.Message);
+        Assert.Equal($"'{path}' holds no PEM certificate; use a PEM file with -----BEGIN CERTIFICATE----- blocks", ex.Message);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class PemCertificateLoaderTests : IDisposable
         var ex = Assert.Throws<CertificateLoadException>(() => PemCertificateLoader.Load(Source(path, null)));
 
         Assert.Equal("K:Cert", ex.Key);
-        Assert.Equal($"file '{path}' not found", ex.Message);
+        Assert.Equal($"file '{path}' not found; use the path of a readable PEM file", ex.Message);
     }
 
     [Fact]
@@ -64,5 +64,5 @@ public sealed class PemCertificateLoaderTests : IDisposable
     }
 
     private static CertificateSource Source(string certificate, string? key) =>
-        new("test", certificate, "K:Cert", key, key is null ? null : "K:Key", IsServer: false);
+        new("test", certificate, "K:Cert", key, key is null ? null : "K:Key");
 }

@@ -1,6 +1,6 @@
 namespace Ambassador.Discovery.Consul;
 
-/// <summary>Defaults and fixed limits of Consul discovery.</summary>
+/// <summary>Fixed limits and names of Consul discovery (its options are declared in <see cref="ConsulOptionTable"/>).</summary>
 internal static class ConsulConstants
 {
     /// <summary>The configuration section of <see cref="ConsulOptions"/>.</summary>
@@ -12,23 +12,11 @@ internal static class ConsulConstants
     /// <summary>The header that carries the blocking-query index.</summary>
     public const string IndexHeader = "X-Consul-Index";
 
-    /// <summary>The name of the HttpClient used to talk to Consul.</summary>
-    public const string HttpClientName = "Ambassador.Consul";
-
     /// <summary>Cluster metadata key that turns discovery off for a cluster (<c>"Discovery": "static"</c>).</summary>
     public const string DiscoveryMetadataKey = "Discovery";
 
     /// <summary>Value of <see cref="DiscoveryMetadataKey"/> that keeps a cluster's addresses as written.</summary>
     public const string StaticDiscovery = "static";
-
-    /// <summary>Consul's own default blocking wait.</summary>
-    public static readonly TimeSpan DefaultWaitTime = TimeSpan.FromMinutes(5);
-
-    /// <summary>Consul caps <c>wait</c> at ten minutes.</summary>
-    public static readonly TimeSpan MaxWaitTime = TimeSpan.FromMinutes(10);
-
-    /// <summary>Default cap of a Consul answer: thousands of instances fit comfortably.</summary>
-    public const long DefaultMaxResponseBytes = 4 * 1024 * 1024;
 
     /// <summary>
     /// Slack added to wait + wait/16 for the HTTP timeout, so a held request that Consul answers on time is never

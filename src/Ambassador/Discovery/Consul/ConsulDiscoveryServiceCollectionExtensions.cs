@@ -26,15 +26,7 @@ public static class ConsulDiscoveryServiceCollectionExtensions
         services.TryAddSingleton<ClusterServiceMap>();
         services.TryAddSingleton<ConsulDiscovery>();
         services.TryAddSingleton<IClusterDiscoveryStatus, ConsulClusterDiscoveryStatus>();
-        services.AddAmbassadorConfigValidation<ConsulConfigValidationContributor>();
-        services.AddAmbassadorConfigKeys(
-            "Discovery:Consul:Address",
-            "Discovery:Consul:Token",
-            "Discovery:Consul:Datacenter",
-            "Discovery:Consul:Filter",
-            "Discovery:Consul:WaitTime",
-            "Discovery:Consul:OnlyPassing",
-            "Discovery:Consul:MaxResponseBytes");
+        services.AddAmbassadorOptions(ConsulOptionTable.Section);
 
         // YARP registers a no-op resolver with TryAdd; ours must win whichever of the two runs first.
         services.Replace(ServiceDescriptor.Singleton<IDestinationResolver, ConsulDestinationResolver>());

@@ -1,0 +1,77 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace Ambassador.Policies.Grpc;
+
+/// <summary>The few pieces of the gRPC-over-HTTP/2 protocol a proxy needs: recognising a call, and its status headers.</summary>
+internal static class GrpcProtocol
+{
+    public const string ContentType = "application/grpc";
+    public const string WebContentType = "application/grpc-web";
+    public const string StatusHeader = "grpc-status";
+    public const string MessageHeader = "grpc-message";
+    public const string TimeoutHeader = "grpc-timeout";
+
+    /// <summary>A gRPC call is any request whose content-type starts with <c>application/grpc</c> (the spec's rule; +proto, +json and gRPC-Web included).</summary>
+    public static bool IsGrpcRequest(HttpRequest request) => IsGrpcContentType(request.ContentType);
+
+    public static bool IsGrpcContentType(string? contentType) =>
+        contentType is not null && contentType.StartsWith(ContentType, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Writes a trailers-only answer: HTTP 200 and the status in the response headers, no body. Kestrel sends the
+    /// headers of a response that completes without a body with END_STREAM, which is what trailers-only means on HTTP/2.
+    /// </summary>
+    public static void WriteTrailersOnly(HttpContext context, GrpcStatusCode status, string message)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        // gRPC-Web callers read the same headers; answer in the family they spoke.
+        response.ContentType = context.Request.ContentType!.StartsWith(WebContentType, StringComparison.OrdinalIgnoreCase) ? WebContentType : ContentType;
+        response.Headers[StatusHeader] = ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers[MessageHeader] = PercentEncode(message);
+    }
+
+    /// <summary>
+    /// The gRPC spec's Percent-Encoded form of <c>grpc-message</c>: the UTF-8 bytes of the message, with every byte
+    /// outside printable ASCII (0x20–0x7E) and '%' itself written as %XX.
+    /// </summary>
+    public static string PercentEncode(string message)
+    {
+        if (!NeedsEncoding(message))
+        {
+            return message;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(message);
+        var builder = new StringBuilder(bytes.Length + 16);
+        foreach (var b in bytes)
+        {
+            if (b is >= 0x20 and <= 0x7E and not (byte)'%')
+            {
+                builder.Append((char)b);
+            }
+            else
+            {
+                builder.Append('%').Append(HexDigit(b >> 4)).Append(HexDigit(b & 0xF));
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static bool NeedsEncoding(string message)
+    {
+        foreach (var c in message)
+        {
+            if (c is < ' ' or > '~' or '%')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'A' + value - 10);
+}

@@ -1,0 +1,43 @@
+using Ambassador.Policies.Proxy;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Model;
+
+namespace Ambassador.Policies.Limits;
+
+/// <summary>
+/// The limits step of the proxy pipeline: holds each request to its cluster's concurrency limits (<c>...:Limits</c> of
+/// the cluster's policy). It sits between error mapping and the policy step: a request over the limit never reaches the
+/// attempt loop and is answered 503 <c>overloaded</c> at once by the error-mapping step; one that gets a place keeps it
+/// for all its attempts.
+/// </summary>
+internal sealed class ConcurrencyLimitsMiddleware(RequestDelegate next, PolicyProvider policies, ClusterLimiterRegistry limiters)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        // A cluster whose policy is "none" has no resilience and no limits: YARP alone.
+        var cluster = context.Features.Get<IReverseProxyFeature>()?.Cluster;
+        if (cluster is null || policies.ForRequest(cluster.Config) is not { } policy)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        var limiter = limiters.Get(cluster.Config.ClusterId, policy.Options.Limits);
+        LimitRejection rejection;
+        try
+        {
+            rejection = await limiter.RunAsync(context, next).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away while queued; nobody reads an answer.
+            return;
+        }
+
+        if (rejection != LimitRejection.None)
+        {
+            context.Features.Set(ProxyFailureFeature.For(
+                rejection == LimitRejection.QueueTimeout ? ProxyFailure.OverloadedQueueTimeout : ProxyFailure.Overloaded));
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ambassador.Policies.Grpc;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+
+namespace Ambassador.Telemetry;
+
+/// <summary>
+/// What telemetry records of a gRPC call: its status (from a trailers-only answer's headers or from the trailers),
+/// the OpenTelemetry RPC span attributes, and a bounded metric label. Only gRPC requests pay for any of it.
+/// </summary>
+internal static class GrpcTelemetry
+{
+    public const string SystemAttribute = "rpc.system";
+    public const string ServiceAttribute = "rpc.service";
+    public const string MethodAttribute = "rpc.method";
+    public const string StatusCodeAttribute = "rpc.grpc.status_code";
+
+    /// <summary>The metric label of <c>ambassador.requests</c> for gRPC requests.</summary>
+    public const string StatusLabel = "grpc_status";
+
+    // 0–16 are the codes the spec defines; anything else (or no status: a reset stream) is one of two fixed values.
+    private static readonly string[] Labels = [.. Enumerable.Range(0, 17).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+
+    /// <summary>The call's gRPC status; null when the request is not gRPC or the answer carried none (a reset stream).</summary>
+    public static int? StatusOf(HttpContext context, out bool isGrpc)
+    {
+        isGrpc = GrpcProtocol.IsGrpcRequest(context.Request);
+        if (!isGrpc)
+        {
+            return null;
+        }
+
+        if (TryParse(context.Response.Headers[GrpcProtocol.StatusHeader], out var status))
+        {
+            return status;
+        }
+
+        var trailers = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers;
+        return trailers is not null && TryParse(trailers[GrpcProtocol.StatusHeader], out status) ? status : null;
+    }
+
+    /// <summary>The bounded label for a status: its code, <c>other</c> outside 0–16, <c>none</c> when there was none.</summary>
+    public static string Label(int? status) => status switch
+    {
+        null => "none",
+        >= 0 and < 17 => Labels[status.Value],
+        _ => "other",
+    };
+
+    /// <summary>Adds the OpenTelemetry RPC attributes to the request's server span (the path is <c>/package.Service/Method</c>).</summary>
+    public static void TagSpan(Activity activity, HttpRequest request, int? status)
+    {
+        activity.SetTag(SystemAttribute, "grpc");
+        var path = request.Path.Value;
+        var slash = path is null ? -1 : path.IndexOf('/', 1);
+        if (slash > 1)
+        {
+            activity.SetTag(ServiceAttribute, path![1..slash]);
+            activity.SetTag(MethodAttribute, path[(slash + 1)..]);
+        }
+
+        if (status is { } code)
+        {
+            activity.SetTag(StatusCodeAttribute, code);
+        }
+    }
+
+    private static bool TryParse(StringValues value, out int status)
+    {
+        status = 0;
+        return value.Count == 1 && int.TryParse(value[0], NumberStyles.None, CultureInfo.InvariantCulture, out status);
+    }
+}
