@@ -5,6 +5,7 @@ using Ambassador.FunctionalTests.Infrastructure;
 namespace Ambassador.FunctionalTests.App;
 
 /// <summary><c>Ambassador:App</c> through the real host: probing, <c>/admin/app</c>, the gauge and the readiness gate.</summary>
+[Collection(IsolatedMetricsGroup.Name)]
 public sealed class AppHealthTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
