@@ -64,6 +64,11 @@ internal static class AdminEndpoints
             }
         }
 
+        foreach (var contributor in services.GetServices<IReadinessContributor>())
+        {
+            contributor.AddUnreadyReasons(reasons);
+        }
+
         return reasons.Count == 0
             ? WriteJson(context, 200, new ReadinessResponse("ready", reasons), AdminJsonContext.Default.ReadinessResponse)
             : WriteJson(context, 503, new ReadinessResponse("unready", reasons), AdminJsonContext.Default.ReadinessResponse);

@@ -158,6 +158,8 @@ public static partial class AmbassadorHost
         app.Use(RequestGuards.RejectAmbiguousFramingAsync); // request guards
         app.UseRouting();
         app.MapAmbassadorAdmin()
+            .MapAmbassadorApp() // the app beside the sidecar: /admin/app
+            .MapAmbassadorShutdown() // POST /admin/shutdown, off by default
             .MapAmbassadorMetrics(); // telemetry: Prometheus /metrics, admin listener only
         MapProxy(app);
         app.UseEndpoints(_ => { });
@@ -177,6 +179,10 @@ public static partial class AmbassadorHost
         builder.Services.AddAmbassadorTls(config);
         builder.AddAmbassadorTelemetry(config);
         builder.Services.AddAmbassadorResilience(config);
+        builder.Services.AddAmbassadorApp(config);
+        builder.Services.AddAmbassadorConsulRegistration(config);
+        builder.Services.AddAmbassadorShutdown(config);
+        builder.AddAmbassadorUnixSocket();
     }
 
     /// <summary>

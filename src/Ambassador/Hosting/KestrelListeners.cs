@@ -49,6 +49,9 @@ internal sealed class KestrelListeners(
             });
         }
 
+        // Same proxy routes over a Unix socket (the app's user reaches it without a TCP port); its mode is set once bound.
+        UnixSocketListener.Listen(server, addresses.ProxyUnixSocket, registry, h2c);
+
         Listen(server, addresses.Admin, options =>
         {
             options.Protocols = HttpProtocols.Http1;

@@ -22,7 +22,8 @@ internal static class HostOptionTable
         "The admin listener (/healthz, /readyz, /metrics, /admin/*); never on the proxy port.");
 
     public static readonly OptionSection Listeners = new(
-        ListenerOptions.SectionName, "Listener addresses; read at start (changing them needs a restart).", Proxy, ProxyTls, Admin);
+        ListenerOptions.SectionName, "Listener addresses; read at start (changing them needs a restart).", Proxy, ProxyTls, Admin,
+        UnixSocketOptionTable.ProxyUnixSocket, UnixSocketOptionTable.ProxyUnixSocketMode);
 
     public static readonly DurationOption DrainTimeout = OptionSpec.Duration(
         nameof(LifecycleOptions.DrainTimeout), TimeSpan.FromSeconds(10), min: TimeSpan.Zero, max: null, minExclusive: true,
@@ -58,6 +59,12 @@ public sealed class ListenerOptions
 
     /// <summary>See <see cref="HostOptionTable.Admin"/>.</summary>
     public string Admin { get; set; } = HostOptionTable.Admin.Default!;
+
+    /// <summary>See <see cref="UnixSocketOptionTable.ProxyUnixSocket"/>; default none (off).</summary>
+    public string? ProxyUnixSocket { get; set; }
+
+    /// <summary>See <see cref="UnixSocketOptionTable.ProxyUnixSocketMode"/>.</summary>
+    public string ProxyUnixSocketMode { get; set; } = UnixSocketOptionTable.ProxyUnixSocketMode.Default!;
 }
 
 /// <summary>Shutdown behaviour, section <c>Ambassador:Lifecycle</c>; declared in <see cref="HostOptionTable"/>.</summary>

@@ -9,7 +9,8 @@ namespace Ambassador.Hosting;
 /// <see cref="IHostedLifecycleService.StoppingAsync"/> before it stops any service (Kestrel included), after
 /// ApplicationStopping has fired, so <c>/readyz</c> already answers 503 during the delay.
 /// </summary>
-internal sealed class PreStopDelayService(IOptionsMonitor<LifecycleOptions> options, TimeProvider time) : IHostedLifecycleService
+/// <remarks>Every <see cref="IPreStopAction"/> runs first, so e.g. Consul deregistration precedes the delay.</remarks>
+internal sealed class PreStopDelayService(IOptionsMonitor<LifecycleOptions> options, TimeProvider time, IEnumerable<IPreStopAction> actions) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -19,6 +20,11 @@ internal sealed class PreStopDelayService(IOptionsMonitor<LifecycleOptions> opti
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        foreach (var action in actions)
+        {
+            await action.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var delay = options.CurrentValue.PreStopDelay;
         if (delay > TimeSpan.Zero)
         {

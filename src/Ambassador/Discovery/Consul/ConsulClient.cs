@@ -71,10 +71,7 @@ internal sealed class ConsulClient : IConsulHealthClient, IDisposable
     public async Task<ConsulQueryResult> QueryAsync(ConsulOptions options, string service, long index, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, BuildUri(options, service, index));
-        if (!string.IsNullOrEmpty(options.Token))
-        {
-            request.Headers.TryAddWithoutValidation(ConsulConstants.TokenHeader, options.Token);
-        }
+        AddToken(request, options);
 
         var timeout = index > 0 ? ConsulConstants.RequestTimeout(options.WaitTime) : ConsulConstants.RequestTimeout(TimeSpan.Zero) + ConsulConstants.ConnectTimeout;
         using var timeoutCts = new CancellationTokenSource(timeout, _timeProvider);
@@ -212,7 +209,17 @@ internal sealed class ConsulClient : IConsulHealthClient, IDisposable
     private static ConsulQueryException TooLarge(long limit) =>
         new(ConsulErrorKind.TooLarge, string.Create(CultureInfo.InvariantCulture, $"Consul answer exceeds {limit} bytes"));
 
-    private static SocketsHttpHandler CreateHandler() => new()
+    /// <summary>Sends the ACL token as a header (never in the URL, so it cannot reach a log line).</summary>
+    internal static void AddToken(HttpRequestMessage request, ConsulOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.Token))
+        {
+            request.Headers.TryAddWithoutValidation(ConsulConstants.TokenHeader, options.Token);
+        }
+    }
+
+    /// <summary>The handler every client of the Consul agent uses: no proxy, no redirects, no decompression.</summary>
+    internal static SocketsHttpHandler CreateHandler() => new()
     {
         ConnectTimeout = ConsulConstants.ConnectTimeout,
         PooledConnectionLifetime = TimeSpan.FromMinutes(15),
