@@ -13,21 +13,23 @@ using Response = WireMock.ResponseBuilders.Response;
 namespace Ambassador.FunctionalTests.SampleApps;
 
 /// <summary>
-/// docker-compose.yml's topology without Docker: inventory instances register themselves with a Consul agent,
-/// the ambassador discovers them in Consul's catalog, and the order app only ever calls the ambassador.
+/// docker-compose.yml's topology without Docker: each inventory instance's own ambassador registers it with a Consul
+/// agent, the order app's ambassador discovers them in Consul's catalog, and the order app only ever calls its ambassador.
 /// </summary>
 public sealed class ComposeTopologyTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task GetOrder_WithConsulDiscovery_ReachesSelfRegisteredInstancesAndStopsUsingADeregisteredOne()
+    public async Task GetOrder_WithConsulDiscovery_ReachesSidecarRegisteredInstancesAndStopsUsingADeregisteredOne()
     {
         using var catalog = new ConsulStub("inventory");
         using var agent = new ConsulAgentStub(catalog);
-        await using var a = await SampleApp.StartInventoryAsync("inventory-1", $"--Consul:Address={agent.Url}");
-        var b = await SampleApp.StartInventoryAsync("inventory-2", $"--Consul:Address={agent.Url}");
-        await Poll.UntilAsync(() => agent.Registered.Count == 2, Deadline, "both instances register themselves");
+        await using var a = await SampleApp.StartInventoryAsync("inventory-1");
+        await using var sidecarA = await StartInboundSidecarAsync(a, agent);
+        await using var b = await SampleApp.StartInventoryAsync("inventory-2");
+        var sidecarB = await StartInboundSidecarAsync(b, agent);
+        await Poll.UntilAsync(() => agent.Registered.Count == 2, Deadline, "each instance's sidecar registers it");
 
         await using var ambassador = await TestAmbassador.StartAsync($$"""
             {
@@ -70,8 +72,10 @@ public sealed class ComposeTopologyTests
                 + $"agent registrations: {string.Join(", ", agent.Registered.Keys)}", ex);
         }
 
-        await b.DisposeAsync(); // graceful stop: deregisters first
+        // As compose stops a sidecar before the app it depends on: the sidecar deregisters, then the app goes.
+        await sidecarB.DisposeAsync();
         Assert.DoesNotContain(agent.Registered.Keys, id => id.EndsWith($"-{b.Address.Port}", StringComparison.Ordinal));
+        await b.StopAsync();
         await Poll.UntilAsync(async () => (await ambassador.AdminClient.GetStringAsync("admin/clusters")).Contains($":{a.Address.Port}", StringComparison.Ordinal)
                 && !(await ambassador.AdminClient.GetStringAsync("admin/clusters")).Contains($":{b.Address.Port}", StringComparison.Ordinal),
             Deadline, "the ambassador drops the deregistered instance");
@@ -81,6 +85,20 @@ public sealed class ComposeTopologyTests
             Assert.Equal("inventory-1", await OrderInstanceAsync(order));
         }
     }
+
+    /// <summary>
+    /// The inventory instance's own ambassador, configured as deploy/compose/inventory-ambassador.json is: it probes the
+    /// app's <c>/health</c> and registers the app in Consul with a TTL check (the instance has no Consul code).
+    /// </summary>
+    private static Task<TestAmbassador> StartInboundSidecarAsync(SampleApp inventory, ConsulAgentStub agent) => TestAmbassador.StartAsync($$"""
+        {
+          "Ambassador": {
+            "App": { "Address": "{{inventory.Address.GetLeftPart(UriPartial.Authority)}}", "HealthPath": "/health", "Health": { "Interval": "00:00:00.200", "Timeout": "00:00:00.200" } },
+            "Discovery": { "Consul": { "Address": "{{agent.Url}}" } },
+            "Registration": { "Consul": { "ServiceName": "inventory" } }
+          }
+        }
+        """);
 
     private static async Task<string> OrderInstanceAsync(SampleApp order)
     {
@@ -93,7 +111,7 @@ public sealed class ComposeTopologyTests
 
     /// <summary>
     /// A Consul agent's <c>/v1/agent/service/register|deregister</c> that writes into the catalog stub, as a real agent
-    /// does (checks are taken as passing).
+    /// does, and answers the TTL updates and <c>GET /v1/agent/service/:id</c> a sidecar sends (checks are taken as passing).
     /// </summary>
     private sealed class ConsulAgentStub : IDisposable
     {
@@ -109,6 +127,10 @@ public sealed class ComposeTopologyTests
                 .RespondWith(Response.Create().WithCallback(Register));
             _server.Given(Request.Create().WithPath("/v1/agent/service/deregister/*").UsingPut())
                 .RespondWith(Response.Create().WithCallback(Deregister));
+            _server.Given(Request.Create().WithPath("/v1/agent/check/*").UsingPut())
+                .RespondWith(Response.Create().WithStatusCode(200));
+            _server.Given(Request.Create().WithPath("/v1/agent/service/*").UsingGet())
+                .RespondWith(Response.Create().WithCallback(Known));
         }
 
         public string Url => _server.Url!;
@@ -140,6 +162,10 @@ public sealed class ComposeTopologyTests
 
             return new ResponseMessage { StatusCode = 200 };
         }
+
+        // The sidecar asks after every probe whether the agent still knows the service; 404 would make it register again.
+        private ResponseMessage Known(IRequestMessage request) =>
+            new() { StatusCode = Registered.ContainsKey(Uri.UnescapeDataString(request.Path["/v1/agent/service/".Length..])) ? 200 : 404 };
 
         // Under the lock: two registrations arriving together must not publish a stale snapshot last.
         private void Publish() => _catalog.SetInstances([.. Registered.Values.OrderBy(i => i.Port)]);
