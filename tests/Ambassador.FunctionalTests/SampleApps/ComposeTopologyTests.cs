@@ -29,60 +29,73 @@ public sealed class ComposeTopologyTests
         await using var sidecarA = await StartInboundSidecarAsync(a, agent);
         await using var b = await SampleApp.StartInventoryAsync("inventory-2");
         var sidecarB = await StartInboundSidecarAsync(b, agent);
-        await Poll.UntilAsync(() => agent.Registered.Count == 2, Deadline, "each instance's sidecar registers it");
-
-        await using var ambassador = await TestAmbassador.StartAsync($$"""
-            {
-              "Ambassador": { "Discovery": { "Consul": { "Address": "{{catalog.Url}}", "WaitTime": "00:00:30" } } },
-              "ReverseProxy": {
-                "Routes": { "inventory": { "ClusterId": "inventory", "Match": { "Path": "/inventory/{**rest}" } } },
-                "Clusters": { "inventory": { "LoadBalancingPolicy": "RoundRobin", "Destinations": { "inventory": { "Address": "http://inventory" } } } }
-              }
-            }
-            """);
-        await using var order = await SampleApp.StartOrderAsync(ambassador.ProxyAddress, ambassador.AdminAddress);
-        await Poll.UntilAsync(async () => (await order.Client.GetAsync("health")).IsSuccessStatusCode, Deadline,
-            "the ambassador resolved the inventory service, so the app's /health reports its sidecar ready");
-
-        // Polled: /readyz turns ready at the first resolution, and YARP applies the destinations just after, so
-        // the very first orders may still meet no-healthy-destination.
-        var served = new HashSet<string>();
-        var last = string.Empty;
+        // Stopped mid-test; a failure before that must not leave its registration loop running in this test process.
+        var sidecarBStopped = false;
         try
         {
-            await Poll.UntilAsync(async () =>
-            {
-                using var response = await order.Client.GetAsync("orders/sku-1");
-                last = await response.Content.ReadAsStringAsync();
-                if (response.IsSuccessStatusCode)
+            await Poll.UntilAsync(() => agent.Registered.Count == 2, Deadline, "each instance's sidecar registers it");
+
+            await using var ambassador = await TestAmbassador.StartAsync($$"""
                 {
-                    using var json = JsonDocument.Parse(last);
-                    served.Add(json.RootElement.GetProperty("inventoryInstance").GetString()!);
+                  "Ambassador": { "Discovery": { "Consul": { "Address": "{{catalog.Url}}", "WaitTime": "00:00:30" } } },
+                  "ReverseProxy": {
+                    "Routes": { "inventory": { "ClusterId": "inventory", "Match": { "Path": "/inventory/{**rest}" } } },
+                    "Clusters": { "inventory": { "LoadBalancingPolicy": "RoundRobin", "Destinations": { "inventory": { "Address": "http://inventory" } } } }
+                  }
                 }
+                """);
+            await using var order = await SampleApp.StartOrderAsync(ambassador.ProxyAddress, ambassador.AdminAddress);
+            await Poll.UntilAsync(async () => (await order.Client.GetAsync("health")).IsSuccessStatusCode, Deadline,
+                "the ambassador resolved the inventory service, so the app's /health reports its sidecar ready");
 
-                return served.SetEquals(["inventory-1", "inventory-2"]);
-            }, Deadline, "orders reach both self-registered instances through the ambassador");
+            // Polled: /readyz turns ready at the first resolution, and YARP applies the destinations just after, so
+            // the very first orders may still meet no-healthy-destination.
+            var served = new HashSet<string>();
+            var last = string.Empty;
+            try
+            {
+                await Poll.UntilAsync(async () =>
+                {
+                    using var response = await order.Client.GetAsync("orders/sku-1");
+                    last = await response.Content.ReadAsStringAsync();
+                    if (response.IsSuccessStatusCode)
+                    {
+                        using var json = JsonDocument.Parse(last);
+                        served.Add(json.RootElement.GetProperty("inventoryInstance").GetString()!);
+                    }
+
+                    return served.SetEquals(["inventory-1", "inventory-2"]);
+                }, Deadline, "orders reach both self-registered instances through the ambassador");
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException(
+                    $"{ex.Message}\nserved: {string.Join(", ", served)}\nlast order answer: {last}\n"
+                    + $"/admin/clusters: {await ambassador.AdminClient.GetStringAsync("admin/clusters")}\n"
+                    + $"catalog queries: {string.Join(" | ", catalog.Requests.Select(r => $"{r.At:HH:mm:ss.fff} {r.Path}?index={r.Query.GetValueOrDefault("index")}"))}\n"
+                    + $"agent registrations: {string.Join(", ", agent.Registered.Keys)}", ex);
+            }
+
+            // As compose stops a sidecar before the app it depends on: the sidecar deregisters, then the app goes.
+            sidecarBStopped = true;
+            await sidecarB.DisposeAsync();
+            Assert.DoesNotContain(agent.Registered.Keys, id => id.EndsWith($"-{b.Address.Port}", StringComparison.Ordinal));
+            await b.StopAsync();
+            await Poll.UntilAsync(async () => (await ambassador.AdminClient.GetStringAsync("admin/clusters")).Contains($":{a.Address.Port}", StringComparison.Ordinal)
+                    && !(await ambassador.AdminClient.GetStringAsync("admin/clusters")).Contains($":{b.Address.Port}", StringComparison.Ordinal),
+                Deadline, "the ambassador drops the deregistered instance");
+
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.Equal("inventory-1", await OrderInstanceAsync(order));
+            }
         }
-        catch (TimeoutException ex)
+        finally
         {
-            throw new TimeoutException(
-                $"{ex.Message}\nserved: {string.Join(", ", served)}\nlast order answer: {last}\n"
-                + $"/admin/clusters: {await ambassador.AdminClient.GetStringAsync("admin/clusters")}\n"
-                + $"catalog queries: {string.Join(" | ", catalog.Requests.Select(r => $"{r.At:HH:mm:ss.fff} {r.Path}?index={r.Query.GetValueOrDefault("index")}"))}\n"
-                + $"agent registrations: {string.Join(", ", agent.Registered.Keys)}", ex);
-        }
-
-        // As compose stops a sidecar before the app it depends on: the sidecar deregisters, then the app goes.
-        await sidecarB.DisposeAsync();
-        Assert.DoesNotContain(agent.Registered.Keys, id => id.EndsWith($"-{b.Address.Port}", StringComparison.Ordinal));
-        await b.StopAsync();
-        await Poll.UntilAsync(async () => (await ambassador.AdminClient.GetStringAsync("admin/clusters")).Contains($":{a.Address.Port}", StringComparison.Ordinal)
-                && !(await ambassador.AdminClient.GetStringAsync("admin/clusters")).Contains($":{b.Address.Port}", StringComparison.Ordinal),
-            Deadline, "the ambassador drops the deregistered instance");
-
-        for (var i = 0; i < 4; i++)
-        {
-            Assert.Equal("inventory-1", await OrderInstanceAsync(order));
+            if (!sidecarBStopped)
+            {
+                await sidecarB.DisposeAsync();
+            }
         }
     }
 
