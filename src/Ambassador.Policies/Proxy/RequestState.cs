@@ -29,6 +29,7 @@ internal sealed class RequestState
     private readonly DestinationPicker _picker;
     private readonly ResilienceTelemetry _telemetry;
     private readonly TimeProvider _time;
+    private readonly ResilienceContext _breakerContext;
     private RequestDelegate _next = null!;
     private IReadOnlyList<DestinationState> _available = [];
     private CancellationToken _clientAborted;
@@ -40,6 +41,7 @@ internal sealed class RequestState
     private RetryConditions _committedReason;
     private TimeSpan? _retryAfter;
     private GrpcCall _grpc;
+    private Outcome<AttemptResult>? _firstOutcome;
 
     public RequestState(DestinationBreakerRegistry breakers, DestinationPicker picker, ResilienceTelemetry telemetry, TimeProvider time)
     {
@@ -48,6 +50,12 @@ internal sealed class RequestState
         _telemetry = telemetry;
         _time = time;
         Deadline = new RequestDeadline(time);
+
+        // The context of this object's breaker executions, kept with it (not taken from Polly's small shared pool per
+        // request, which under concurrency allocates): breakers need no cancellation token, only the way back to the
+        // request for their transition events.
+        _breakerContext = ResilienceContextPool.Shared.Get();
+        _breakerContext.Properties.Set(ResilienceKeys.Request, this);
     }
 
     public HttpContext Context { get; private set; } = null!;
@@ -116,6 +124,7 @@ internal sealed class RequestState
         _committedReason = RetryConditions.None;
         _retryAfter = null;
         _grpc = default;
+        _firstOutcome = null;
         return Deadline.TryReset();
     }
 
@@ -124,7 +133,7 @@ internal sealed class RequestState
     /// classify, and decide here whether it is retried (the outcome says so to Polly's predicate).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<Outcome<AttemptResult>> AttemptAsync(ResilienceContext context)
+    public async ValueTask<Outcome<AttemptResult>> AttemptAsync()
     {
         _attempt++;
         if (_attempt > 1)
@@ -147,10 +156,43 @@ internal sealed class RequestState
 
             var breaker = _breakers.Get(Cluster.ClusterId, destination.DestinationId, Policy.Breaker);
             Feature.AvailableDestinations = destination;
-            var outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
-                static (_, self) => self.ForwardAsync(),
-                context,
-                this).ConfigureAwait(false);
+            Outcome<AttemptResult> outcome;
+            if (breaker.IsClosed)
+            {
+                // The common case: forward, then let the breaker count the outcome (no Polly execution around the call).
+                // The forward is inline rather than a call to ForwardAsync: one async state machine less per request.
+                var clientAborted = BeginForward();
+                try
+                {
+                    await _next(Context).ConfigureAwait(false);
+                    outcome = Outcome.FromResult(Classify());
+                }
+                catch (Exception e)
+                {
+                    outcome = Outcome.FromException<AttemptResult>(e);
+                }
+                finally
+                {
+                    Context.RequestAborted = clientAborted;
+                }
+
+                var reported = await breaker.ReportAsync(outcome, _breakerContext).ConfigureAwait(false);
+                if (reported.Exception is BrokenCircuitException)
+                {
+                    // Opened by other requests while this attempt was in flight: the attempt still happened.
+                    reported = outcome;
+                }
+
+                outcome = reported;
+            }
+            else
+            {
+                // Open with its break elapsed (picked as the probe) or half-open: Polly decides who probes.
+                outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
+                    static (_, self) => self.ForwardAsync(),
+                    _breakerContext,
+                    this).ConfigureAwait(false);
+            }
 
             if (outcome.Exception is BrokenCircuitException)
             {
@@ -186,6 +228,38 @@ internal sealed class RequestState
 
             return outcome;
         }
+    }
+
+    /// <summary>
+    /// The attempt loop once a retry of the first attempt is decided: Polly's retry strategy runs from here. The first
+    /// attempt ran outside it (a request that succeeds at once pays for no retry execution), so the strategy's first
+    /// callback hands it that attempt's outcome without sending anything; Polly then schedules the retry (back-off with
+    /// jitter, or the 429's Retry-After), counts it and runs the next attempts through <see cref="AttemptAsync"/>.
+    /// </summary>
+    public async Task<Outcome<AttemptResult>> RetryAsync(ResiliencePipeline<AttemptResult> retrying, Outcome<AttemptResult> first)
+    {
+        // The operation key names the cluster for the retry telemetry; the token (client, Total) cuts the retry delays.
+        var context = ResilienceContextPool.Shared.Get(Cluster.ClusterId, Deadline.RequestToken);
+        try
+        {
+            _firstOutcome = first;
+            return await retrying.ExecuteOutcomeAsync(static (_, self) => self.NextAttemptAsync(), context, this).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private ValueTask<Outcome<AttemptResult>> NextAttemptAsync()
+    {
+        if (_firstOutcome is { } first)
+        {
+            _firstOutcome = null;
+            return new ValueTask<Outcome<AttemptResult>>(first);
+        }
+
+        return AttemptAsync();
     }
 
     /// <summary>
@@ -300,10 +374,31 @@ internal sealed class RequestState
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome<AttemptResult>> ForwardAsync()
     {
+        var clientAborted = BeginForward();
+        try
+        {
+            await _next(Context).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // An outcome, as a Polly execution would make of it: the attempt is counted and the request ends with it.
+            return Outcome.FromException<AttemptResult>(e);
+        }
+        finally
+        {
+            Context.RequestAborted = clientAborted;
+        }
+
+        return Outcome.FromResult(Classify());
+    }
+
+    /// <summary>Readies the context for the forwarder; returns the client's token, to be restored when it returns.</summary>
+    private CancellationToken BeginForward()
+    {
         _committed = false;
 
         // YARP's forwarder cancels the upstream call on HttpContext.RequestAborted; for the length of this attempt it is
-        // the attempt's token (client, Total, PerTry). Set and restored here, around the one call that reads it.
+        // the attempt's token (client, Total, PerTry). Set here and restored around the one call that reads it.
         var clientAborted = Context.RequestAborted;
         Context.RequestAborted = Deadline.AttemptToken;
         if (_grpc.IsGrpc)
@@ -312,16 +407,7 @@ internal sealed class RequestState
             Context.Request.Headers[GrpcProtocol.TimeoutHeader] = GrpcTimeout.Format(Deadline.Remaining);
         }
 
-        try
-        {
-            await _next(Context).ConfigureAwait(false);
-        }
-        finally
-        {
-            Context.RequestAborted = clientAborted;
-        }
-
-        return Outcome.FromResult(Classify());
+        return clientAborted;
     }
 
     private AttemptResult Classify()

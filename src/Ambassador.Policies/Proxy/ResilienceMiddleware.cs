@@ -39,7 +39,9 @@ internal sealed class ResilienceMiddleware
         _budgets = budgets;
         _telemetry = telemetry;
         _time = time;
-        _states = new DefaultObjectPoolProvider().Create(statePolicy);
+        // Every request in flight holds one; the default pool keeps only twice the core count, so under 32 concurrent
+        // requests most would be made anew (with their timer and token sources). Kept: up to MaxConcurrentRequests' default.
+        _states = new DefaultObjectPoolProvider { MaximumRetained = 1024 }.Create(statePolicy);
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -103,16 +105,15 @@ internal sealed class ResilienceMiddleware
         state.Start(context, _next, feature, cluster, policy, budget, retryable, bodyBuffered, start,
             new GrpcCall(grpc, total, streamedBody));
 
-        // The operation key names the cluster for Polly's callbacks (retry telemetry); the breakers' transition events
-        // find the request's activity through the context (their API).
-        var resilience = ResilienceContextPool.Shared.Get(cluster.ClusterId, state.Deadline.RequestToken);
-        resilience.Properties.Set(ResilienceKeys.Request, state);
         context.Features.Set(state);
         try
         {
-            var outcome = retryable
-                ? await policy.Retrying!.ExecuteOutcomeAsync(static (ctx, s) => s.AttemptAsync(ctx), resilience, state).ConfigureAwait(false)
-                : await state.AttemptAsync(resilience).ConfigureAwait(false);
+            // The first attempt runs directly; Polly's retry strategy takes over only when a retry of it was decided.
+            var outcome = await state.AttemptAsync().ConfigureAwait(false);
+            if (outcome.Exception is null && outcome.Result.RetryCommitted)
+            {
+                outcome = await state.RetryAsync(policy.Retrying!, outcome).ConfigureAwait(false);
+            }
 
             var timedOut = (outcome.Exception is OperationCanceledException && state.Deadline.TotalFired)
                 || (outcome.Exception is null && outcome.Result.Kind == AttemptKind.Timeout && !context.Response.HasStarted);
@@ -138,7 +139,6 @@ internal sealed class ResilienceMiddleware
         finally
         {
             context.Features.Set<RequestState>(null);
-            ResilienceContextPool.Shared.Return(resilience);
             _states.Return(state);
         }
     }
