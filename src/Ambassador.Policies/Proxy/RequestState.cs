@@ -7,6 +7,7 @@ using Ambassador.Policies.Grpc;
 using Ambassador.Policies.Retry;
 using Ambassador.Policies.Telemetry;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.ObjectPool;
 using Polly;
 using Polly.CircuitBreaker;
 using Yarp.ReverseProxy.Forwarder;
@@ -129,11 +130,114 @@ internal sealed class RequestState
     }
 
     /// <summary>
-    /// One attempt (Polly's retry callback): pick a destination its breaker admits, forward through that breaker,
-    /// classify, and decide here whether it is retried (the outcome says so to Polly's predicate).
+    /// Runs the request to its end and then gives this object back to <paramref name="pool"/>: the first attempt, inline
+    /// (one async state machine for the whole policy step of a request that succeeds at once), then, only when a retry
+    /// of it was decided, Polly's retry pipeline (<see cref="RetryAsync"/>). What cannot be forwarded (every breaker
+    /// open, a timeout) is named as a <see cref="ProxyFailureFeature"/> for the error-mapping step.
+    /// </summary>
+    public async Task RunAsync(ObjectPool<RequestState> pool)
+    {
+        var context = Context;
+        try
+        {
+            Outcome<AttemptResult> outcome;
+            if (BeginAttempt(out outcome))
+            {
+                // The same loop as AttemptAsync's, written out here rather than awaited: one state machine less.
+                while (true)
+                {
+                    var destination = Choose(out var breaker);
+                    if (destination is null)
+                    {
+                        outcome = Outcome.FromResult(AttemptResult.CircuitOpen);
+                        break;
+                    }
+
+                    if (breaker.IsClosed)
+                    {
+                        var clientAborted = BeginForward();
+                        try
+                        {
+                            await _next(context).ConfigureAwait(false);
+                            outcome = Outcome.FromResult(Classify());
+                        }
+                        catch (Exception e)
+                        {
+                            outcome = Outcome.FromException<AttemptResult>(e);
+                        }
+                        finally
+                        {
+                            context.RequestAborted = clientAborted;
+                        }
+
+                        outcome = Counted(outcome, await breaker.ReportAsync(outcome, _breakerContext).ConfigureAwait(false));
+                    }
+                    else
+                    {
+                        outcome = await ProbeAsync(breaker).ConfigureAwait(false);
+                    }
+
+                    if (EndAttempt(destination, ref outcome))
+                    {
+                        break;
+                    }
+                }
+            }
+
+            if (outcome.Exception is null && outcome.Result.RetryCommitted)
+            {
+                outcome = await RetryAsync(Policy.Retrying!, outcome).ConfigureAwait(false);
+            }
+
+            Finish(outcome);
+        }
+        finally
+        {
+            context.Features.Set<RequestState>(null);
+            pool.Return(this);
+        }
+    }
+
+    /// <summary>
+    /// One attempt after the first (Polly's retry callback): pick a destination its breaker admits, forward (through
+    /// the breaker when it is not closed), classify, and decide here whether it is retried (the outcome says so to
+    /// Polly's predicate).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Outcome<AttemptResult>> AttemptAsync()
+    {
+        if (!BeginAttempt(out var outcome))
+        {
+            return outcome;
+        }
+
+        while (true)
+        {
+            var destination = Choose(out var breaker);
+            if (destination is null)
+            {
+                return Outcome.FromResult(AttemptResult.CircuitOpen);
+            }
+
+            if (breaker.IsClosed)
+            {
+                outcome = await ForwardAsync().ConfigureAwait(false);
+                outcome = Counted(outcome, await breaker.ReportAsync(outcome, _breakerContext).ConfigureAwait(false));
+            }
+            else
+            {
+                outcome = await ProbeAsync(breaker).ConfigureAwait(false);
+            }
+
+            if (EndAttempt(destination, ref outcome))
+            {
+                return outcome;
+            }
+        }
+    }
+
+    /// <summary>Counts a new attempt and arms its deadlines; false (with the outcome) when Total has already passed.</summary>
+    private bool BeginAttempt(out Outcome<AttemptResult> refused)
     {
         _attempt++;
         if (_attempt > 1)
@@ -141,93 +245,116 @@ internal sealed class RequestState
             PrepareRetry();
         }
 
+        refused = default;
         if (!Deadline.StartAttempt())
         {
-            return Outcome.FromResult(new AttemptResult(AttemptKind.Timeout, StatusCodes.Status504GatewayTimeout, false));
+            refused = Outcome.FromResult(new AttemptResult(AttemptKind.Timeout, StatusCodes.Status504GatewayTimeout, false));
+            return false;
         }
 
-        while (true)
+        return true;
+    }
+
+    /// <summary>The attempt's destination (handed to YARP's steps as the only one) and its breaker; null when every breaker is open.</summary>
+    private DestinationState? Choose(out DestinationBreaker breaker)
+    {
+        var destination = PickDestination();
+        if (destination is null)
         {
-            var destination = PickDestination();
-            if (destination is null)
-            {
-                return Outcome.FromResult(AttemptResult.CircuitOpen);
-            }
-
-            var breaker = _breakers.Get(Cluster.ClusterId, destination.DestinationId, Policy.Breaker);
-            Feature.AvailableDestinations = destination;
-            Outcome<AttemptResult> outcome;
-            if (breaker.IsClosed)
-            {
-                // The common case: forward, then let the breaker count the outcome (no Polly execution around the call).
-                // The forward is inline rather than a call to ForwardAsync: one async state machine less per request.
-                var clientAborted = BeginForward();
-                try
-                {
-                    await _next(Context).ConfigureAwait(false);
-                    outcome = Outcome.FromResult(Classify());
-                }
-                catch (Exception e)
-                {
-                    outcome = Outcome.FromException<AttemptResult>(e);
-                }
-                finally
-                {
-                    Context.RequestAborted = clientAborted;
-                }
-
-                var reported = await breaker.ReportAsync(outcome, _breakerContext).ConfigureAwait(false);
-                if (reported.Exception is BrokenCircuitException)
-                {
-                    // Opened by other requests while this attempt was in flight: the attempt still happened.
-                    reported = outcome;
-                }
-
-                outcome = reported;
-            }
-            else
-            {
-                // Open with its break elapsed (picked as the probe) or half-open: Polly decides who probes.
-                outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
-                    static (_, self) => self.ForwardAsync(),
-                    _breakerContext,
-                    this).ConfigureAwait(false);
-            }
-
-            if (outcome.Exception is BrokenCircuitException)
-            {
-                // Lost a race for the half-open probe: nothing was sent, try another destination within this attempt.
-                (_ledger ??= new RetryLedger(_first)).Rejected.Add(destination);
-                continue;
-            }
-
-            if (_ledger is null)
-            {
-                _first = destination;
-            }
-            else
-            {
-                _ledger.Tried(destination);
-            }
-
-            _telemetry.Attempt(Cluster.ClusterId, outcome.Exception is null ? outcome.Result.OutcomeLabel : "timeout");
-            if (outcome.Exception is null && !outcome.Result.RetryCommitted)
-            {
-                var condition = outcome.Result.Kind switch
-                {
-                    AttemptKind.ConnectFailure => RetryConditions.ConnectFailure,
-                    AttemptKind.Reset => RetryConditions.Reset,
-                    AttemptKind.Timeout => RetryConditions.PerTryTimeout,
-                    _ => RetryConditions.None,
-                };
-                if (condition != RetryConditions.None && TryCommitRetry(condition))
-                {
-                    return Outcome.FromResult(outcome.Result with { RetryCommitted = true, Reason = condition });
-                }
-            }
-
-            return outcome;
+            breaker = null!;
+            return null;
         }
+
+        breaker = _breakers.Get(Cluster.ClusterId, destination.DestinationId, Policy.Breaker);
+        Feature.AvailableDestinations = destination;
+        return destination;
+    }
+
+    /// <summary>
+    /// The outcome of an attempt made around a closed breaker, after the breaker counted it. A breaker opened by other
+    /// requests while the attempt was in flight refuses the report: the attempt still happened, its outcome stands.
+    /// </summary>
+    private static Outcome<AttemptResult> Counted(Outcome<AttemptResult> outcome, Outcome<AttemptResult> reported)
+        => reported.Exception is BrokenCircuitException ? outcome : reported;
+
+    /// <summary>
+    /// The attempt inside the breaker's Polly pipeline: the breaker is open with its break elapsed (this attempt was
+    /// picked as its probe) or half-open, and Polly decides who probes.
+    /// </summary>
+    private ValueTask<Outcome<AttemptResult>> ProbeAsync(DestinationBreaker breaker)
+        => breaker.Pipeline.ExecuteOutcomeAsync(static (_, self) => self.ForwardAsync(), _breakerContext, this);
+
+    /// <summary>
+    /// Records the attempt (destinations tried, the attempts counter) and decides a retry on a transport failure; false
+    /// when the breaker refused the attempt in a lost half-open race (nothing was sent: try another destination).
+    /// </summary>
+    private bool EndAttempt(DestinationState destination, ref Outcome<AttemptResult> outcome)
+    {
+        if (outcome.Exception is BrokenCircuitException)
+        {
+            (_ledger ??= new RetryLedger(_first)).Rejected.Add(destination);
+            return false;
+        }
+
+        if (_ledger is null)
+        {
+            _first = destination;
+        }
+        else
+        {
+            _ledger.Tried(destination);
+        }
+
+        _telemetry.Attempt(Cluster.ClusterId, outcome.Exception is null ? outcome.Result.OutcomeLabel : "timeout");
+        if (outcome.Exception is null && !outcome.Result.RetryCommitted)
+        {
+            var condition = outcome.Result.Kind switch
+            {
+                AttemptKind.ConnectFailure => RetryConditions.ConnectFailure,
+                AttemptKind.Reset => RetryConditions.Reset,
+                AttemptKind.Timeout => RetryConditions.PerTryTimeout,
+                _ => RetryConditions.None,
+            };
+            if (condition != RetryConditions.None && TryCommitRetry(condition))
+            {
+                outcome = Outcome.FromResult(outcome.Result with { RetryCommitted = true, Reason = condition });
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>What the request's last outcome means for the client: a timeout or circuit-open answer, or nothing to add.</summary>
+    private void Finish(Outcome<AttemptResult> outcome)
+    {
+        var timedOut = (outcome.Exception is OperationCanceledException && Deadline.TotalFired)
+            || (outcome.Exception is null && outcome.Result.Kind == AttemptKind.Timeout && !Context.Response.HasStarted);
+        if (ClientAborted && (timedOut || outcome.Exception is OperationCanceledException))
+        {
+            // Nobody reads the answer.
+            return;
+        }
+
+        if (timedOut)
+        {
+            _telemetry.TimedOut(Cluster.ClusterId, Attempts);
+            Fail(Context, ProxyFailure.UpstreamTimeout);
+            return;
+        }
+
+        outcome.ThrowIfException();
+        if (outcome.Result.Kind == AttemptKind.CircuitOpen)
+        {
+            Fail(Context, ProxyFailure.CircuitOpen);
+        }
+    }
+
+    /// <summary>Names the failure for the error-mapping step.</summary>
+    internal static void Fail(HttpContext context, ProxyFailure failure)
+    {
+        // Whatever the last attempt left behind (a cancelled forward, a held-back response) is replaced.
+        context.Features.Set<IForwarderErrorFeature>(null);
+        context.Features.Set(ProxyFailureFeature.For(failure));
     }
 
     /// <summary>

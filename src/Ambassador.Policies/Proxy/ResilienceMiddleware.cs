@@ -3,9 +3,7 @@ using Ambassador.Policies.Grpc;
 using Ambassador.Policies.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.ObjectPool;
-using Polly;
 using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Ambassador.Policies.Proxy;
@@ -22,7 +20,6 @@ internal sealed class ResilienceMiddleware
     private readonly RequestDelegate _next;
     private readonly PolicyProvider _policies;
     private readonly RetryBudgetRegistry _budgets;
-    private readonly ResilienceTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly ObjectPool<RequestState> _states;
 
@@ -30,15 +27,14 @@ internal sealed class ResilienceMiddleware
         RequestDelegate next,
         PolicyProvider policies,
         RetryBudgetRegistry budgets,
-        ResilienceTelemetry telemetry,
         RequestStatePoolPolicy statePolicy,
         TimeProvider time)
     {
         _next = next;
         _policies = policies;
         _budgets = budgets;
-        _telemetry = telemetry;
         _time = time;
+
         // Every request in flight holds one; the default pool keeps only twice the core count, so under 32 concurrent
         // requests most would be made anew (with their timer and token sources). Kept: up to MaxConcurrentRequests' default.
         _states = new DefaultObjectPoolProvider { MaximumRetained = 1024 }.Create(statePolicy);
@@ -58,7 +54,7 @@ internal sealed class ResilienceMiddleware
         return policy is null ? _next(context) : InvokePolicyAsync(context, feature, cluster, policy);
     }
 
-    private async Task InvokePolicyAsync(HttpContext context, IReverseProxyFeature feature, ClusterState cluster, ResolvedPolicy policy)
+    private Task InvokePolicyAsync(HttpContext context, IReverseProxyFeature feature, ClusterState cluster, ResolvedPolicy policy)
     {
         var request = context.Request;
         var optOut = false;
@@ -73,8 +69,8 @@ internal sealed class ResilienceMiddleware
         var total = policy.Total;
         if (grpc && !GrpcDeadline.TryBound(request, ref total))
         {
-            Fail(context, ProxyFailure.InvalidGrpcTimeout);
-            return;
+            RequestState.Fail(context, ProxyFailure.InvalidGrpcTimeout);
+            return Task.CompletedTask;
         }
 
         var start = _time.GetTimestamp();
@@ -106,48 +102,7 @@ internal sealed class ResilienceMiddleware
             new GrpcCall(grpc, total, streamedBody));
 
         context.Features.Set(state);
-        try
-        {
-            // The first attempt runs directly; Polly's retry strategy takes over only when a retry of it was decided.
-            var outcome = await state.AttemptAsync().ConfigureAwait(false);
-            if (outcome.Exception is null && outcome.Result.RetryCommitted)
-            {
-                outcome = await state.RetryAsync(policy.Retrying!, outcome).ConfigureAwait(false);
-            }
-
-            var timedOut = (outcome.Exception is OperationCanceledException && state.Deadline.TotalFired)
-                || (outcome.Exception is null && outcome.Result.Kind == AttemptKind.Timeout && !context.Response.HasStarted);
-            if (state.ClientAborted && (timedOut || outcome.Exception is OperationCanceledException))
-            {
-                // Nobody reads the answer.
-                return;
-            }
-
-            if (timedOut)
-            {
-                _telemetry.TimedOut(cluster.ClusterId, state.Attempts);
-                Fail(context, ProxyFailure.UpstreamTimeout);
-                return;
-            }
-
-            outcome.ThrowIfException();
-            if (outcome.Result.Kind == AttemptKind.CircuitOpen)
-            {
-                Fail(context, ProxyFailure.CircuitOpen);
-            }
-        }
-        finally
-        {
-            context.Features.Set<RequestState>(null);
-            _states.Return(state);
-        }
-    }
-
-    private static void Fail(HttpContext context, ProxyFailure failure)
-    {
-        // Whatever the last attempt left behind (a cancelled forward, a held-back response) is replaced.
-        context.Features.Set<IForwarderErrorFeature>(null);
-        context.Features.Set(ProxyFailureFeature.For(failure));
+        return state.RunAsync(_states);
     }
 }
 
