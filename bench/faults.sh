@@ -4,11 +4,13 @@
 # when a request failed where none may fail, or a smuggled request reached an upstream.
 #   bench/faults.sh            full run (8-s loads, 1,500-connection storm)
 #   bench/faults.sh --short    CI mode (2-s loads, 500-connection storm)
+#   bench/faults.sh --storm    only the connection storm (full size), e.g. to repeat it for medians
 # AMBASSADOR_BIN=<path> uses that binary; otherwise artifacts/publish/aot/Ambassador (published if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 short=0; [ "${1:-}" = "--short" ] && short=1
+storm_only=0; [ "${1:-}" = "--storm" ] && storm_only=1
 if [ $short = 1 ]; then load=2; storm=500; else load=8; storm=1500; fi
 bin=${AMBASSADOR_BIN:-$root/artifacts/publish/aot/Ambassador}
 helpers="$root/bench/faults/helpers.py"
@@ -113,6 +115,7 @@ wait_http "http://127.0.0.1:$proxy/api/warm"
 idle_rss=$(awk '/VmRSS/ { print int($2 / 1024) }' /proc/$amb/status)
 say "ambassador up (pid $amb, idle RSS ${idle_rss} MiB)"
 
+if [ $storm_only = 0 ]; then
 # 1. One of two instances killed under load.
 read -r rps_before _ _ < <(wrk_run 2 32 /api/before)
 bytes0=$(log_bytes)
@@ -134,6 +137,8 @@ wait %% 2>/dev/null || true
 echo "consul-restarted-lower-index: failed=$consul_failed"
 [ "$consul_failed" -eq 0 ] || { say "FAIL: requests failed while Consul restarted"; failed=1; }
 
+fi
+
 # 3. Connection storm: peak RSS and admin latency.
 peak=0; admin_max=0
 ( while kill -0 "$amb" 2>/dev/null; do awk '/VmRSS/ { print int($2 / 1024) }' /proc/$amb/status; sleep 0.05; done > "$work/rss" ) & rss_sampler=$!
@@ -142,8 +147,13 @@ read -r storm_rps storm_failed _ < <(wrk_run "$load" "$storm" /api/storm --timeo
 kill $rss_sampler $admin_sampler 2>/dev/null || true; wait $rss_sampler $admin_sampler 2>/dev/null || true
 peak=$(sort -n "$work/rss" | tail -1)
 admin_max=$(awk '{ ms = $1 * 1000; if (ms > m) m = ms } END { printf "%.0f", m }' "$work/admin")
+admin_p50=$(awk '{ printf "%.0f\n", $1 * 1000 }' "$work/admin" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 kill -0 "$amb" || { say "FAIL: ambassador died in the connection storm"; failed=1; }
-echo "connection-storm: connections=$storm peak_rss_mib=$peak idle_rss_mib=$idle_rss admin_healthz_max_ms=$admin_max rps=$storm_rps errors=$storm_failed"
+echo "connection-storm: connections=$storm peak_rss_mib=$peak idle_rss_mib=$idle_rss admin_healthz_max_ms=$admin_max admin_healthz_p50_ms=$admin_p50 rps=$storm_rps errors=$storm_failed"
+# The targets (docs/reliability.md) are reported, not enforced: they are figures of the 2-core build machine.
+[ "$peak" -le 96 ] && [ "$admin_max" -lt 100 ] || say "connection storm above target (peak <= 96 MiB, /healthz < 100 ms)"
+
+[ $storm_only = 1 ] && exit $failed
 
 # 4. Slow clients beside a normal one.
 python3 "$helpers" slow 127.0.0.1 $proxy 200 $((load + 2)) & pid[slow]=$!

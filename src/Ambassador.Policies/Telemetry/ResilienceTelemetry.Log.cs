@@ -13,6 +13,6 @@ internal sealed partial class ResilienceTelemetry
     private static partial void LogBudgetRefused(ILogger logger, string clusterId, string reason);
 
     [LoggerMessage(EventId = 4203, EventName = "UpstreamTimedOut", Level = LogLevel.Warning,
-        Message = "Cluster '{ClusterId}': timed out after {Attempts} attempt(s).")]
-    private static partial void LogTimedOut(ILogger logger, string clusterId, int attempts);
+        Message = "Cluster '{ClusterId}': timed out after {Attempts} attempt(s); {Suppressed} more requests timed out in the previous interval.")]
+    private static partial void LogTimedOut(ILogger logger, string clusterId, int attempts, int suppressed);
 }

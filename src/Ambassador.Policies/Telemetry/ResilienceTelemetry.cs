@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Ambassador.Policies.CircuitBreaker;
+using Ambassador.Policies.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace Ambassador.Policies.Telemetry;
@@ -15,10 +16,12 @@ internal sealed partial class ResilienceTelemetry
     private readonly Counter<long> _budgetRefusals;
     private readonly Counter<long> _attempts;
     private readonly ILogger _logger;
+    private readonly LogThrottle<string> _timeouts;
 
-    public ResilienceTelemetry(IMeterFactory meterFactory, DestinationBreakerRegistry breakers, ILogger<ResilienceTelemetry> logger)
+    public ResilienceTelemetry(IMeterFactory meterFactory, DestinationBreakerRegistry breakers, TimeProvider time, ILogger<ResilienceTelemetry> logger)
     {
         _logger = logger;
+        _timeouts = new LogThrottle<string>(time, LogThrottle.RepeatInterval);
         var meter = meterFactory.Create(AmbassadorTelemetry.MeterName);
         _retries = meter.CreateCounter<long>("ambassador.retries", "{retry}", "Retries made to another upstream attempt, by reason.");
         _budgetRefusals = meter.CreateCounter<long>("ambassador.retry_budget.refusals", "{retry}", "Retries not made because the cluster's retry budget was spent.");
@@ -57,5 +60,16 @@ internal sealed partial class ResilienceTelemetry
     public void Attempt(string clusterId, string outcome)
         => _attempts.Add(1, new KeyValuePair<string, object?>("cluster", clusterId), new KeyValuePair<string, object?>("outcome", outcome));
 
-    public void TimedOut(string clusterId, int attempts) => LogTimedOut(_logger, clusterId, attempts);
+    /// <summary>
+    /// A request failed to the client with a timeout. One line per cluster per interval, with the count of the others:
+    /// a slow upstream times out every request sent to it, and a line per request would flood the logs the operator
+    /// pays for (each request is still counted in <c>ambassador.requests</c> and shown on its span).
+    /// </summary>
+    public void TimedOut(string clusterId, int attempts)
+    {
+        if (_timeouts.ShouldLog(clusterId, out var suppressed))
+        {
+            LogTimedOut(_logger, clusterId, attempts, suppressed);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using Ambassador.Configuration;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -5,30 +6,44 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace Ambassador.Hosting;
 
 /// <summary>
-/// Bounds the proxy's memory under connection storms: a connection limit on the proxy listeners (Kestrel's own
-/// <see cref="KestrelServerLimits.MaxConcurrentConnections"/> counts the admin listener too and rejects with a
-/// warning per connection) and per-connection buffers sized for a sidecar.
+/// Bounds the proxy's memory and CPU under connection storms: at most <see cref="MaxConnections"/> connections on the
+/// proxy listeners (plain and TLS together; the admin listener is not counted), and per-connection buffers sized for a
+/// sidecar. At the limit the limited listeners stop accepting (<see cref="ConnectionLimitListenerFactory"/>), so a
+/// connection beyond it waits in the kernel's listen backlog until one closes. Kestrel's own
+/// <see cref="KestrelServerLimits.MaxConcurrentConnections"/> is not used: it counts the admin listener too, and it
+/// accepts and closes each connection beyond the limit, which makes clients reconnect in a tight loop.
 /// </summary>
 internal sealed partial class ConnectionLimits
 {
-    private int _open;
+    private readonly Lock _sync = new();
     private readonly ILogger _logger;
-    private readonly Logging.LogThrottle<int> _throttle;
+    private readonly Policies.Logging.LogThrottle<int> _throttle;
+    private int _open;
+    private TaskCompletionSource? _slotFreed;
 
     private ConnectionLimits(int maxConnections, KestrelServerOptions kestrel)
     {
         MaxConnections = maxConnections;
         var time = kestrel.ApplicationServices.GetService<TimeProvider>() ?? TimeProvider.System;
         _logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<ConnectionLimits>();
-        _throttle = new Logging.LogThrottle<int>(time, Logging.UpstreamFailureLog.RepeatInterval);
+        _throttle = new Policies.Logging.LogThrottle<int>(time, Policies.Logging.LogThrottle.RepeatInterval);
+        Listeners = kestrel.ApplicationServices.GetRequiredService<ConnectionLimitListenerFactory>();
     }
 
     public int MaxConnections { get; }
 
-    /// <summary>Registers the option's key and validation; call while building the host.</summary>
+    /// <summary>Connections of the limited listeners now open.</summary>
+    public int Open => Volatile.Read(ref _open);
+
+    private ConnectionLimitListenerFactory Listeners { get; }
+
+    /// <summary>Registers the option's key and validation and the limiting transport; call while building the host.</summary>
     public static void AddServices(IServiceCollection services)
     {
         services.AddAmbassadorOptions(LimitsOptionTable.Limits);
+        services.AddSingleton<ConnectionLimitListenerFactory>();
+        // Registered after Kestrel's socket transport, so Kestrel binds with this one (it takes the last registered).
+        services.AddSingleton<IConnectionListenerFactory>(static sp => sp.GetRequiredService<ConnectionLimitListenerFactory>());
     }
 
     /// <summary>Applies the buffer limits to Kestrel and returns the connection limit for the proxy listeners.</summary>
@@ -46,20 +61,84 @@ internal sealed partial class ConnectionLimits
         int.TryParse(section[nameof(LimitsOptions.MaxConnections)], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value)
             ? value : LimitsOptionTable.MaxConnections.Default;
 
-    /// <summary>Connection middleware; use it first on each proxy listener.</summary>
-    public ConnectionDelegate Middleware(ConnectionDelegate next) => async connection =>
+    /// <summary>
+    /// Counts <paramref name="options"/>' connections against the limit; call first in its configure callback.
+    /// <paramref name="localhost"/>: the listener was added with <c>ListenLocalhost</c> (bound as two loopback endpoints).
+    /// </summary>
+    public void Limit(ListenOptions options, bool localhost)
     {
-        if (Interlocked.Increment(ref _open) > MaxConnections)
+        options.Use(Middleware);
+        var endPoint = options.EndPoint;
+        // A fixed port identifies the listener by value as well; port 0 only by the endpoint object Kestrel binds with.
+        var byValue = endPoint is IPEndPoint { Port: not 0 };
+        Listeners.Add(endPoint, byValue, this);
+        if (localhost && endPoint is IPEndPoint ip)
         {
-            // Refused at once: a connection kept waiting still holds its socket, pipes and first buffer, and a
-            // storm of them grew the process past the pod limit (measured in docs/reliability.md).
-            Interlocked.Decrement(ref _open);
+            Listeners.Add(new IPEndPoint(IPAddress.Loopback, ip.Port), byValue: true, this);
+            Listeners.Add(new IPEndPoint(IPAddress.IPv6Loopback, ip.Port), byValue: true, this);
+        }
+    }
+
+    /// <summary>Completes when a limited listener may accept one more connection (at once while below the limit).</summary>
+    internal async ValueTask WaitForSlotAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task freed;
+            lock (_sync)
+            {
+                if (_open < MaxConnections)
+                {
+                    return;
+                }
+
+                _slotFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                freed = _slotFreed.Task;
+            }
+
             if (_throttle.ShouldLog(0, out var suppressed))
             {
                 LogAtLimit(_logger, MaxConnections, suppressed);
             }
 
-            connection.Abort(new ConnectionAbortedException("The proxy listeners are at Ambassador:Limits:MaxConnections."));
+            await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A limited listener accepted <paramref name="connection"/>; its slot is held until the connection ends.</summary>
+    internal void Opened(ConnectionContext connection)
+    {
+        lock (_sync)
+        {
+            _open++;
+        }
+
+        // Marks the connection as counted, so the middleware releases exactly the slots that were taken.
+        connection.Features.Set(this);
+    }
+
+    private void Closed()
+    {
+        TaskCompletionSource? freed = null;
+        lock (_sync)
+        {
+            _open--;
+            if (_open < MaxConnections)
+            {
+                freed = _slotFreed;
+                _slotFreed = null;
+            }
+        }
+
+        freed?.TrySetResult();
+    }
+
+    /// <summary>Connection middleware of the limited listeners: frees the connection's slot when it ends, however it ends.</summary>
+    private ConnectionDelegate Middleware(ConnectionDelegate next) => async connection =>
+    {
+        if (!ReferenceEquals(connection.Features.Get<ConnectionLimits>(), this))
+        {
+            await next(connection).ConfigureAwait(false);
             return;
         }
 
@@ -69,7 +148,7 @@ internal sealed partial class ConnectionLimits
         }
         finally
         {
-            Interlocked.Decrement(ref _open);
+            Closed();
         }
     };
 }

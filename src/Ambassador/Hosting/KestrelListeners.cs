@@ -23,11 +23,11 @@ internal sealed class KestrelListeners(
         var addresses = listeners.CurrentValue;
         var h2c = new H2cPriorKnowledge(registry, server);
         var limits = ConnectionLimits.Apply(server, gate.Validated);
-        Listen(server, addresses.Proxy, options =>
+        Listen(server, addresses.Proxy, (options, localhost) =>
         {
             // HTTP/1.1, plus HTTP/2 with prior knowledge spliced to the internal h2c listener (gRPC over h2c).
             options.Protocols = HttpProtocols.Http1;
-            options.Use(limits.Middleware);
+            limits.Limit(options, localhost);
             options.Use(h2c.Middleware);
             options.Use(RequestFramingScanner.Middleware);
             registry.Add(ListenerNames.Proxy, options);
@@ -40,9 +40,9 @@ internal sealed class KestrelListeners(
         if (!string.IsNullOrWhiteSpace(tls.CurrentValue.CertificatePath))
         {
             // Same proxy routes as the proxy listener, HTTP/1.1 + HTTP/2 by ALPN, certificate from the reloading store.
-            Listen(server, addresses.ProxyTls, options =>
+            Listen(server, addresses.ProxyTls, (options, localhost) =>
             {
-                options.Use(limits.Middleware);
+                limits.Limit(options, localhost);
                 InboundTlsHandshake.ConfigureListener(options);
                 options.Use(RequestFramingScanner.Middleware);
                 registry.Add(ListenerNames.ProxyTls, options);
@@ -52,7 +52,7 @@ internal sealed class KestrelListeners(
         // Same proxy routes over a Unix socket (the app's user reaches it without a TCP port); its mode is set once bound.
         UnixSocketListener.Listen(server, addresses.ProxyUnixSocket, registry, h2c);
 
-        Listen(server, addresses.Admin, options =>
+        Listen(server, addresses.Admin, (options, _) =>
         {
             options.Protocols = HttpProtocols.Http1;
             registry.Add(ListenerNames.Admin, options);
@@ -70,17 +70,18 @@ internal sealed class KestrelListeners(
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private static void Listen(KestrelServerOptions kestrel, string url, Action<ListenOptions> configure)
+    /// <summary>Adds a listener; <paramref name="configure"/> is told whether it is bound as localhost (both loopbacks).</summary>
+    private static void Listen(KestrelServerOptions kestrel, string url, Action<ListenOptions, bool> configure)
     {
         // Validation accepted the URL (HostOptionTable), so it parses.
         var address = ListenerAddress.Parse(url) ?? throw new InvalidOperationException($"'{url}' is not a listener URL.");
         if (address.IsLocalhost)
         {
-            kestrel.ListenLocalhost(address.Port, configure);
+            kestrel.ListenLocalhost(address.Port, options => configure(options, true));
         }
         else
         {
-            kestrel.Listen(address.Address!, address.Port, configure);
+            kestrel.Listen(address.Address!, address.Port, options => configure(options, false));
         }
     }
 }

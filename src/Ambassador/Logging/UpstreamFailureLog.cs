@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Ambassador.Policies.Logging;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 

@@ -10,19 +10,11 @@ namespace Ambassador.FunctionalTests.Hosting;
 public sealed class ConnectionLimitsTests
 {
     [Fact]
-    public async Task MaxConnections_Reached_NewConnectionIsRefusedAndAdminStillAnswers()
+    public async Task MaxConnections_Reached_NewConnectionWaitsUntilOneClosesAndAdminStillAnswers()
     {
         using var upstream = Upstreams.StartWireMock();
         upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithBody("ok"));
-        await using var amb = await TestAmbassador.StartAsync($$"""
-            {
-              "Ambassador": { "Limits": { "MaxConnections": 2 } },
-              "ReverseProxy": {
-                "Routes": { "api": { "ClusterId": "backend", "Match": { "Path": "/api/{**rest}" } } },
-                "Clusters": { "backend": { "Destinations": { "d1": { "Address": "{{upstream.Address()}}" } } } }
-              }
-            }
-            """);
+        await using var amb = await TestAmbassador.StartAsync(Config(upstream.Address(), maxConnections: 2));
         using var first = await ConnectAsync(amb.ProxyAddress);
         using var second = await ConnectAsync(amb.ProxyAddress);
         await Poll.UntilAsync(async () =>
@@ -31,21 +23,55 @@ public sealed class ConnectionLimitsTests
             return (await ExchangeAsync(first)).StartsWith("HTTP/1.1 200", StringComparison.Ordinal)
                 && (await ExchangeAsync(second)).StartsWith("HTTP/1.1 200", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(10), "two connections hold the two slots");
+        await Poll.UntilAsync(() => amb.Logs.Contains("[1501]"), TimeSpan.FromSeconds(10), "the accept loop stops at the limit");
 
+        // The third connection completes its TCP handshake (the kernel's backlog holds it) but is not accepted, so its
+        // request is not read: no answer while the two slots stay taken, and no close for the client to retry in a loop.
         using var third = await ConnectAsync(amb.ProxyAddress);
-        Assert.Equal("", await ExchangeOrClosedAsync(third));
+        var thirdAnswer = ExchangeOrClosedAsync(third);
+        using (var health = await amb.AdminClient.GetAsync("/healthz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+
+        // A bounded look for an answer that must not come (the positive case below has its own deadline).
+        Assert.NotSame(thirdAnswer, await Task.WhenAny(thirdAnswer, Task.Delay(TimeSpan.FromMilliseconds(500))));
         Assert.Single(amb.Logs.Lines, l => l.Contains("[1501]", StringComparison.Ordinal) && l.StartsWith("Warning ", StringComparison.Ordinal));
 
-        using var health = await amb.AdminClient.GetAsync("/healthz");
-        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-
         first.Close();
-        await Poll.UntilAsync(async () =>
-        {
-            using var next = await ConnectAsync(amb.ProxyAddress);
-            return (await ExchangeOrClosedAsync(next)).StartsWith("HTTP/1.1 200", StringComparison.Ordinal);
-        }, TimeSpan.FromSeconds(10), "a slot frees when a connection closes");
+        Assert.StartsWith("HTTP/1.1 200", await thirdAnswer.WaitAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task MaxConnections_ManyMoreClientsThanSlots_EveryClientIsServedInTurn()
+    {
+        using var upstream = Upstreams.StartWireMock();
+        upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithBody("ok"));
+        await using var amb = await TestAmbassador.StartAsync(Config(upstream.Address(), maxConnections: 4));
+
+        // 40 clients at once against 4 slots: each waits in the backlog for its turn, one request, then closes.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        {
+            using var client = await ConnectAsync(amb.ProxyAddress);
+            var stream = client.GetStream();
+            await stream.WriteAsync("GET /api/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"u8.ToArray());
+            using var reader = new StreamReader(stream, Encoding.ASCII);
+            return await reader.ReadToEndAsync();
+        })).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.All(answers, a => Assert.StartsWith("HTTP/1.1 200", a, StringComparison.Ordinal));
+        Assert.Equal(40, upstream.LogEntries.Count());
+    }
+
+    private static string Config(string upstream, int maxConnections) => $$"""
+        {
+          "Ambassador": { "Limits": { "MaxConnections": {{maxConnections}} } },
+          "ReverseProxy": {
+            "Routes": { "api": { "ClusterId": "backend", "Match": { "Path": "/api/{**rest}" } } },
+            "Clusters": { "backend": { "Destinations": { "d1": { "Address": "{{upstream}}" } } } }
+          }
+        }
+        """;
 
     /// <summary>The answer, or "" when the proxy closed the connection instead.</summary>
     private static async Task<string> ExchangeOrClosedAsync(TcpClient client)

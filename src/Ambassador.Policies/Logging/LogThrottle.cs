@@ -1,6 +1,13 @@
 using System.Collections.Concurrent;
 
-namespace Ambassador.Logging;
+namespace Ambassador.Policies.Logging;
+
+/// <summary>The interval every throttled warning of Ambassador uses.</summary>
+internal static class LogThrottle
+{
+    /// <summary>Repeats of one line within this interval are counted into the next line, not logged.</summary>
+    public static readonly TimeSpan RepeatInterval = TimeSpan.FromSeconds(10);
+}
 
 /// <summary>
 /// Collapses repeats of one warning: the first occurrence of a key in an interval is logged, the rest of the

@@ -1,7 +1,7 @@
-using Ambassador.Logging;
+using Ambassador.Policies.Logging;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Ambassador.Tests.Logging;
+namespace Ambassador.Tests.Policies;
 
 public sealed class LogThrottleTests
 {
