@@ -329,7 +329,7 @@ internal sealed class RequestState
         var statusCode = Context.Response.StatusCode;
         if (_committed)
         {
-            return new AttemptResult(AttemptKind.Response, statusCode, RetryCommitted: true, _committedReason, _retryAfter);
+            return new AttemptResult(ResponseKind(), statusCode, RetryCommitted: true, _committedReason, _retryAfter);
         }
 
         var error = Context.Features.Get<IForwarderErrorFeature>();
@@ -337,7 +337,7 @@ internal sealed class RequestState
         {
             // No destination proxied: a step before the forwarder answered itself (session affinity's Return503Error).
             // The upstream was never contacted, so it is neither its failure nor worth a retry.
-            return new AttemptResult(Feature.ProxiedDestination is null ? AttemptKind.OtherError : AttemptKind.Response, statusCode, false);
+            return new AttemptResult(Feature.ProxiedDestination is null ? AttemptKind.OtherError : ResponseKind(), statusCode, false);
         }
 
         if (_clientAborted.IsCancellationRequested)
@@ -363,6 +363,10 @@ internal sealed class RequestState
 
         return new AttemptResult(kind, statusCode, false);
     }
+
+    // The gRPC step's classification of an upstream answer: a trailers-only UNAVAILABLE counts like a 503.
+    private AttemptKind ResponseKind() =>
+        _grpc.IsGrpc && GrpcProtocol.IsUnavailableAnswer(Context) ? AttemptKind.Unavailable : AttemptKind.Response;
 
     private void PrepareRetry()
     {

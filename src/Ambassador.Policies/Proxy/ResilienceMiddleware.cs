@@ -103,6 +103,9 @@ internal sealed class ResilienceMiddleware
         state.Start(context, _next, feature, cluster, policy, budget, retryable, bodyBuffered, start,
             new GrpcCall(grpc, total, streamedBody));
 
+        // gRPC: a deadline that expires mid-stream ends the stream with DEADLINE_EXCEEDED trailers, not a reset.
+        var streamEnd = grpc ? GrpcStreamEnd.Attach(context, state.Deadline) : null;
+
         // The operation key names the cluster for Polly's callbacks (retry telemetry); the breakers' transition events
         // find the request's activity through the context (their API).
         var resilience = ResilienceContextPool.Shared.Get(cluster.ClusterId, state.Deadline.RequestToken);
@@ -115,7 +118,8 @@ internal sealed class ResilienceMiddleware
                 : await state.AttemptAsync(resilience).ConfigureAwait(false);
 
             var timedOut = (outcome.Exception is OperationCanceledException && state.Deadline.TotalFired)
-                || (outcome.Exception is null && outcome.Result.Kind == AttemptKind.Timeout && !context.Response.HasStarted);
+                || (outcome.Exception is null && outcome.Result.Kind == AttemptKind.Timeout && !context.Response.HasStarted)
+                || streamEnd is { Held: true };
             if (state.ClientAborted && (timedOut || outcome.Exception is OperationCanceledException))
             {
                 // Nobody reads the answer.
