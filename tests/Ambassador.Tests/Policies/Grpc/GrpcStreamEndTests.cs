@@ -18,6 +18,9 @@ public sealed class GrpcStreamEndTests : IDisposable
     {
         _deadline = new RequestDeadline(_time);
         _deadline.Start(_time.GetTimestamp(), TimeSpan.FromSeconds(1), null, CancellationToken.None);
+
+        // The timer is armed by the first attempt, as the policy step does before forwarding.
+        Assert.True(_deadline.StartAttempt());
         _context.Features.Set<IHttpResetFeature>(_reset);
         _context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(_body));
         _context.Features.Set<IHttpResponseTrailersFeature>(new FakeTrailers());
