@@ -7,6 +7,7 @@
 #   bench/run.sh --smoke         # CI: checks that the script, the tools and the binaries work
 #   bench/run.sh --no-build ...  # reuse artifacts/publish/{aot,jit}
 #   bench/run.sh --reference     # adds bench/MinimalYarp (YARP alone, AOT): the floor under Ambassador's features
+#   bench/run.sh --grpc          # only the gRPC unary row (bench/grpc_bench.py): Ambassador next to YARP alone, h2c
 #   other options go to bench/bench.py (see `python3 bench/bench.py --help`)
 #
 # Proxy and upstream are pinned to core 0, the load generators to core 1 (taskset): run it on a
@@ -19,11 +20,13 @@ say() { echo "[run.sh $(( $(date +%s) - started ))s] $*" >&2; }
 
 build=1
 reference=0
+grpc=0
 args=()
 for a in "$@"; do
   case "$a" in
     --no-build) build=0 ;;
     --reference) reference=1 ;;
+    --grpc) grpc=1 ;;
     *) args+=("$a") ;;
   esac
 done
@@ -73,6 +76,23 @@ if [ "$reference" = 1 ]; then
   [ -x "$minimal" ] || { echo "missing $minimal (run without --no-build)" >&2; exit 1; }
   args+=(--reference-yarp "$minimal")
 fi
+# --- gRPC unary row (its own block; bench/grpc_bench.py): Ambassador AOT next to YARP alone over h2c, against a
+# Grpc.AspNetCore echo upstream (bench/GrpcEcho), h2load with a gRPC-framed request. Runs instead of the HTTP rows.
+if [ "$grpc" = 1 ]; then
+  echo_bin="$root/artifacts/publish/grpc-echo/GrpcEcho"
+  if [ "$build" = 1 ]; then
+    say "publishing bench/GrpcEcho and bench/MinimalYarp (Native AOT)"
+    dotnet publish bench/GrpcEcho -c Release -r linux-x64 -o artifacts/publish/grpc-echo -nologo -v:q >&2
+    dotnet publish bench/MinimalYarp -c Release -r linux-x64 -o artifacts/publish/minimal-yarp -nologo -v:q >&2
+  fi
+  [ -x "$aot" ] && [ -x "$echo_bin" ] && [ -x "$minimal" ] || { echo "missing $aot, $echo_bin or $minimal (run without --no-build)" >&2; exit 1; }
+  say "benchmarking the gRPC unary row"
+  rc=0
+  python3 bench/grpc_bench.py --aot "$aot" --yarp "$minimal" --echo "$echo_bin" ${args[@]+"${args[@]}"} || rc=$?
+  say "done (exit $rc)"
+  exit $rc
+fi
+
 [ -x "$aot" ] || { echo "missing $aot (run without --no-build)" >&2; exit 1; }
 [ -f "$jit" ] || { echo "missing $jit (run without --no-build)" >&2; exit 1; }
 

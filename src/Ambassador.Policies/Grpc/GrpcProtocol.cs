@@ -12,11 +12,28 @@ internal static class GrpcProtocol
     public const string MessageHeader = "grpc-message";
     public const string TimeoutHeader = "grpc-timeout";
 
+    private const string UnavailableStatus = "14";
+
     /// <summary>A gRPC call is any request whose content-type starts with <c>application/grpc</c> (the spec's rule; +proto, +json and gRPC-Web included).</summary>
     public static bool IsGrpcRequest(HttpRequest request) => IsGrpcContentType(request.ContentType);
 
     public static bool IsGrpcContentType(string? contentType) =>
         contentType is not null && contentType.StartsWith(ContentType, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether the upstream answered a gRPC call with a trailers-only UNAVAILABLE (HTTP 200, <c>grpc-status: 14</c> in the
+    /// response headers, as YARP copied them): the service says it cannot serve, which is a failure of that destination
+    /// exactly like an HTTP 503 (breaker, outlier ejection, attempt outcome). Other statuses are the call's own answer.
+    /// </summary>
+    public static bool IsUnavailableAnswer(HttpContext context)
+    {
+        var response = context.Response;
+        return response.StatusCode == StatusCodes.Status200OK
+            && IsGrpcRequest(context.Request)
+            && response.Headers.TryGetValue(StatusHeader, out var status)
+            && status.Count == 1
+            && status[0] == UnavailableStatus;
+    }
 
     /// <summary>
     /// Writes a trailers-only answer: HTTP 200 and the status in the response headers, no body. Kestrel sends the

@@ -35,7 +35,8 @@ internal sealed class AttemptLatencyRecorder(PeakEwmaRegistry estimates, PolicyP
         }
 
         var status = context.Response.StatusCode;
-        var failed = context.Features.Get<IForwarderErrorFeature>() is not null || status >= 500 || status == StatusCodes.Status429TooManyRequests;
+        var failed = context.Features.Get<IForwarderErrorFeature>() is not null || status >= 500 || status == StatusCodes.Status429TooManyRequests
+            || Grpc.GrpcProtocol.IsUnavailableAnswer(context);
         var window = policies.ForRequest(proxy.Cluster.Config)?.Options.LoadBalancing.DecayWindow ?? PolicyOptionTable.DecayWindow.Default;
         estimates.Observe(proxy.Cluster.Config.ClusterId, destination.DestinationId, estimates.TimeProvider.GetElapsedTime(started), failed, window);
     }

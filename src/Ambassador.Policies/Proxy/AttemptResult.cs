@@ -11,6 +11,9 @@ internal enum AttemptKind
     /// <summary>No connection could be made (refused, unreachable, DNS, TLS handshake).</summary>
     ConnectFailure,
 
+    /// <summary>The upstream answered that it cannot serve the call (a gRPC trailers-only UNAVAILABLE): a failure like a 503.</summary>
+    Unavailable,
+
     /// <summary>The connection broke or the upstream sent an empty or invalid response.</summary>
     Reset,
 
@@ -45,7 +48,7 @@ internal readonly record struct AttemptResult(
     /// <summary>Whether this attempt counts against the destination's circuit breaker.</summary>
     public bool IsDestinationFailure => Kind switch
     {
-        AttemptKind.ConnectFailure or AttemptKind.Reset or AttemptKind.Timeout => true,
+        AttemptKind.ConnectFailure or AttemptKind.Reset or AttemptKind.Timeout or AttemptKind.Unavailable => true,
         AttemptKind.Response => StatusCode >= 500,
         _ => false,
     };
@@ -56,6 +59,7 @@ internal readonly record struct AttemptResult(
         AttemptKind.Response when StatusCode >= 500 => "server_error",
         AttemptKind.Response when StatusCode == 429 => "throttled",
         AttemptKind.Response => "success",
+        AttemptKind.Unavailable => "server_error",
         AttemptKind.ConnectFailure => "connect_failure",
         AttemptKind.Reset => "reset",
         AttemptKind.Timeout => "timeout",

@@ -328,7 +328,8 @@ internal sealed class RequestState
     private void Finish(Outcome<AttemptResult> outcome)
     {
         var timedOut = (outcome.Exception is OperationCanceledException && Deadline.TotalFired)
-            || (outcome.Exception is null && outcome.Result.Kind == AttemptKind.Timeout && !Context.Response.HasStarted);
+            || (outcome.Exception is null && outcome.Result.Kind == AttemptKind.Timeout && !Context.Response.HasStarted)
+            || (_grpc.IsGrpc && Context.Features.Get<GrpcStreamEnd>() is { Held: true });
         if (ClientAborted && (timedOut || outcome.Exception is OperationCanceledException))
         {
             // Nobody reads the answer.
@@ -542,7 +543,7 @@ internal sealed class RequestState
         var statusCode = Context.Response.StatusCode;
         if (_committed)
         {
-            return new AttemptResult(AttemptKind.Response, statusCode, RetryCommitted: true, _committedReason, _retryAfter);
+            return new AttemptResult(ResponseKind(), statusCode, RetryCommitted: true, _committedReason, _retryAfter);
         }
 
         var error = Context.Features.Get<IForwarderErrorFeature>();
@@ -550,7 +551,7 @@ internal sealed class RequestState
         {
             // No destination proxied: a step before the forwarder answered itself (session affinity's Return503Error).
             // The upstream was never contacted, so it is neither its failure nor worth a retry.
-            return new AttemptResult(Feature.ProxiedDestination is null ? AttemptKind.OtherError : AttemptKind.Response, statusCode, false);
+            return new AttemptResult(Feature.ProxiedDestination is null ? AttemptKind.OtherError : ResponseKind(), statusCode, false);
         }
 
         if (_clientAborted.IsCancellationRequested)
@@ -576,6 +577,10 @@ internal sealed class RequestState
 
         return new AttemptResult(kind, statusCode, false);
     }
+
+    // The gRPC step's classification of an upstream answer: a trailers-only UNAVAILABLE counts like a 503.
+    private AttemptKind ResponseKind() =>
+        _grpc.IsGrpc && GrpcProtocol.IsUnavailableAnswer(Context) ? AttemptKind.Unavailable : AttemptKind.Response;
 
     private void PrepareRetry()
     {

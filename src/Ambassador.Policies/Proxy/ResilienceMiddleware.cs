@@ -101,6 +101,12 @@ internal sealed class ResilienceMiddleware
         state.Start(context, _next, feature, cluster, policy, budget, retryable, bodyBuffered, start,
             new GrpcCall(grpc, total, streamedBody));
 
+        // gRPC: a deadline that expires mid-stream ends the stream with DEADLINE_EXCEEDED trailers, not a reset.
+        if (grpc)
+        {
+            GrpcStreamEnd.Attach(context, state.Deadline);
+        }
+
         context.Features.Set(state);
         return state.RunAsync(_states);
     }

@@ -109,6 +109,7 @@ public static class AmbassadorHost
         app.MapReverseProxy(proxy =>
         {
             proxy.UseAmbassadorErrors();        // error mapping: every problem answer for a routed request (Hosting/ProxyErrorsMiddleware)
+            proxy.UseGrpcBodyLimit();           // gRPC: a route's body limit stays in force (Ambassador.Policies/Grpc/GrpcBodyLimitMiddleware)
             proxy.UseAmbassadorLimits();        // limits: per-cluster concurrency (Ambassador.Policies/Limits/ConcurrencyLimitsMiddleware)
             proxy.UseAmbassadorResilience();    // policy: the attempt loop (Ambassador.Policies/Proxy/ResilienceMiddleware)
             proxy.UseSessionAffinity();         // YARP, per attempt

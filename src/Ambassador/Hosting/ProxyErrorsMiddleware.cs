@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ambassador.Policies.Grpc;
 using Ambassador.Policies.Limits;
 using Ambassador.Policies.Proxy;
 using Yarp.ReverseProxy.Forwarder;
@@ -91,6 +92,13 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
         Logging.UpstreamFailureLog.OnRequestEnded(context);
         if (context.Response.HasStarted)
         {
+            // A gRPC stream stopped by its deadline at a message boundary ends with its status in the trailers.
+            if (context.Features.Get<GrpcStreamEnd>() is { Held: true } streamEnd)
+            {
+                await WriteAsync(context, context.Features.Get<ProxyFailureFeature>()?.Failure ?? ProxyFailure.UpstreamTimeout).ConfigureAwait(false);
+                streamEnd.ResetHeld();
+            }
+
             return;
         }
 

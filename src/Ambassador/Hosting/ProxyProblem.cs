@@ -55,7 +55,8 @@ public static class ProxyProblem
     };
 
     /// <summary>
-    /// Writes the problem response unless the response has already started (then it only aborts nothing and returns).
+    /// Writes the problem response unless the response has already started (then only a held gRPC stream gets the error,
+    /// in its trailers).
     /// For a gRPC request it writes the trailers-only form, with <paramref name="detail"/> as the <c>grpc-message</c>.
     /// </summary>
     public static Task WriteAsync(HttpContext context, int status, string reason, string detail)
@@ -63,6 +64,12 @@ public static class ProxyProblem
         ArgumentNullException.ThrowIfNull(context);
         if (context.Response.HasStarted)
         {
+            // Too late for a status and headers; a gRPC stream the policy step held open takes the error as trailers.
+            if (context.Features.Get<GrpcStreamEnd>() is { Held: true } streamEnd)
+            {
+                streamEnd.WriteTrailers(context.Response, GrpcStatusOf(reason, status), detail, reason, ErrorHeader);
+            }
+
             return Task.CompletedTask;
         }
 

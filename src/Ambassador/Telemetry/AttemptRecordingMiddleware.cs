@@ -23,7 +23,8 @@ internal sealed class AttemptRecordingMiddleware(RequestDelegate next, Destinati
             return;
         }
 
-        var failed = context.Features.Get<IForwarderErrorFeature>() is not null || context.Response.StatusCode >= 500;
+        var failed = context.Features.Get<IForwarderErrorFeature>() is not null || context.Response.StatusCode >= 500
+            || Policies.Grpc.GrpcProtocol.IsUnavailableAnswer(context);
         stats.RecordAttempt(proxy.Cluster.Config.ClusterId, destination.DestinationId, failed);
         if (failed)
         {

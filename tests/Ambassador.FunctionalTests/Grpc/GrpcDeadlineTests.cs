@@ -101,7 +101,7 @@ public sealed class GrpcDeadlineTests
     }
 
     [Fact]
-    public async Task TotalExpiresMidStream_StreamIsResetNotLeftHanging()
+    public async Task TotalExpiresMidStream_ClientSeesDeadlineExceededInTrailers()
     {
         await using var upstream = await GrpcUpstream.StartAsync();
         await using var amb = await TestAmbassador.StartAsync(GrpcUpstream.Settings([upstream], Total("00:00:00.500")));
@@ -109,29 +109,66 @@ public sealed class GrpcDeadlineTests
         var client = new Echo.EchoClient(channel);
         var watch = Stopwatch.StartNew();
 
+        // The client's own deadline is 30 s: only Ambassador's Total (0.5 s) can end this stream in time.
         using var call = client.ServerStream(new StreamRequest { Count = 3, HangAfter = true }, deadline: DateTime.UtcNow.AddSeconds(30));
         for (var i = 0; i < 3; i++)
         {
             Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(i, call.ResponseStream.Current.Index);
         }
 
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
 
         watch.Stop();
-        // The response had started, so no status can be sent any more: the stream is reset, which the client reports as INTERNAL.
-        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        // The response had started: the status comes in the trailers that end the stream (no reset).
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.Equal("Cluster 'echo' (route 'grpc') did not answer in time.", error.Status.Detail);
+        Assert.Equal("upstream-timeout", call.GetTrailers().GetValue("x-ambassador-error"));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"the stream ended after {watch.Elapsed}; Total is 0.5 s");
         await Poll.UntilAsync(() => upstream.State.Cancelled == 1, TimeSpan.FromSeconds(10), "the service saw the stream cancelled");
     }
 
-    internal static async Task<HttpResponseMessage> SendRawAsync(TestAmbassador amb, string grpcTimeout, EchoRequest message)
+    [Fact]
+    public async Task GrpcTimeoutExpiresMidStream_StreamEndsWithStatusTrailers()
+    {
+        await using var upstream = await GrpcUpstream.StartAsync();
+        await using var amb = await TestAmbassador.StartAsync(GrpcUpstream.Settings([upstream]));
+        var watch = Stopwatch.StartNew();
+
+        // Sent by hand, so that only the wire's grpc-timeout (no client-side deadline) can end the stream.
+        using var response = await SendRawAsync(amb, "500m", new StreamRequest { Count = 5, HangAfter = true }, "/ambassador.test.Echo/ServerStream");
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        watch.Stop();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("grpc-status"), "the response started before the deadline");
+        Assert.Equal(5, CountMessages(body));
+        Assert.Equal("4", Assert.Single(response.TrailingHeaders.GetValues("grpc-status")));
+        Assert.Equal("Cluster 'echo' (route 'grpc') did not answer in time.", Assert.Single(response.TrailingHeaders.GetValues("grpc-message")));
+        Assert.Equal("upstream-timeout", Assert.Single(response.TrailingHeaders.GetValues("x-ambassador-error")));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"the stream ended after {watch.Elapsed}; grpc-timeout is 0.5 s");
+        await Poll.UntilAsync(() => upstream.State.Cancelled == 1, TimeSpan.FromSeconds(10), "the service saw the stream cancelled");
+    }
+
+    private static int CountMessages(byte[] body)
+    {
+        var count = 0;
+        for (var offset = 0; offset < body.Length; count++)
+        {
+            offset += 5 + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(offset + 1, 4));
+        }
+
+        return count;
+    }
+
+    internal static async Task<HttpResponseMessage> SendRawAsync(TestAmbassador amb, string grpcTimeout, IMessage message, string path = "/ambassador.test.Echo/Unary")
     {
         using var client = new HttpClient { BaseAddress = amb.ProxyAddress, Timeout = TimeSpan.FromSeconds(20) };
         var payload = message.ToByteArray();
         var frame = new byte[5 + payload.Length];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1), payload.Length);
         payload.CopyTo(frame, 5);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/ambassador.test.Echo/Unary")
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
