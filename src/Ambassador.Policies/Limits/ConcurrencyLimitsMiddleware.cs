@@ -22,6 +22,14 @@ internal sealed class ConcurrencyLimitsMiddleware(RequestDelegate next, PolicyPr
             return;
         }
 
+        if (!policy.Options.Limits.Enabled)
+        {
+            // Limits switched off (a reload may have just done so): without a limiter the retry limit is off too.
+            limiters.Forget(cluster.Config.ClusterId);
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
         var limiter = limiters.Get(cluster.Config.ClusterId, policy.Options.Limits);
         LimitRejection rejection;
         try
