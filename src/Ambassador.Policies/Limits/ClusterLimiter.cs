@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Polly;
@@ -60,17 +61,18 @@ internal sealed class ClusterLimiter : IDisposable
     /// Runs <paramref name="next"/> once the request holds a place; returns why it was turned away instead (it then never
     /// ran). A client that goes away while queued ends the wait: <see cref="OperationCanceledException"/>.
     /// </summary>
+    /// <remarks>
+    /// Every request of a limited cluster runs this, so its state machines (and the callback's) come from the runtime's
+    /// per-thread pool: measured, the plain ones were most of the limits step's 766 bytes per request.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<LimitRejection> RunAsync(HttpContext context, RequestDelegate next)
     {
         var resilienceContext = ResilienceContextPool.Shared.Get(context.RequestAborted);
         try
         {
             var outcome = await Pipeline.ExecuteOutcomeAsync(
-                static async (_, state) =>
-                {
-                    await state.next(state.context).ConfigureAwait(false);
-                    return Outcome.FromResult(true);
-                },
+                static (_, state) => RunNextAsync(state.context, state.next),
                 resilienceContext,
                 (context, next)).ConfigureAwait(false);
 
@@ -88,6 +90,13 @@ internal sealed class ClusterLimiter : IDisposable
         {
             ResilienceContextPool.Shared.Return(resilienceContext);
         }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<Outcome<bool>> RunNextAsync(HttpContext context, RequestDelegate next)
+    {
+        await next(context).ConfigureAwait(false);
+        return Outcome.FromResult(true);
     }
 
     /// <summary>
