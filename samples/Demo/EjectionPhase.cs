@@ -88,9 +88,13 @@ internal sealed class EjectionPhase(
 
         var attemptsAfter = await attempts(cancellationToken);
         var retriesAfter = await retries(cancellationToken);
-        return new PhaseResult(Title, outcomes,
-            attemptsBefore is not null && attemptsAfter is not null ? attemptsAfter - attemptsBefore : null,
-            retriesBefore is not null && retriesAfter is not null ? retriesAfter - retriesBefore : null);
+        var made = attemptsBefore is not null && attemptsAfter is not null ? attemptsAfter - attemptsBefore : null;
+
+        // The retry counter has no series before the first retry: then every attempt beyond one per order was a retry.
+        var retried = retriesAfter is not null
+            ? retriesAfter - (retriesBefore ?? 0)
+            : made is not null ? Math.Max(0, made.Value - outcomes.Count) : (double?)null;
+        return new PhaseResult(Title, outcomes, made, retried);
     }
 
     /// <summary>inventory-b as <c>/admin/clusters</c> shows it, or null when this build does not show its breaker.</summary>

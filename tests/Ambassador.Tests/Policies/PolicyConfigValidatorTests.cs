@@ -147,9 +147,10 @@ public sealed class PolicyConfigValidatorTests
         Assert.Contains("Retry:Budget:Ratio", keys);
         Assert.Contains("CircuitBreaker:BreakDuration", keys);
         Assert.Contains("Timeout:Total", keys);
+        Assert.Contains("Limits:Enabled", keys);
         Assert.Contains("Limits:MaxConcurrentRequests", keys);
         Assert.Contains("LoadBalancing:DecayWindow", keys);
-        Assert.Equal(22, keys.Count);
+        Assert.Equal(23, keys.Count);
     }
 
     private static List<string> Problems(Dictionary<string, string?> settings)
