@@ -63,7 +63,8 @@ internal sealed class ClusterLimiter : IDisposable
     /// </summary>
     /// <remarks>
     /// Every request of a limited cluster runs this, so its state machines (and the callback's) come from the runtime's
-    /// per-thread pool: measured, the plain ones were most of the limits step's 766 bytes per request.
+    /// per-thread pool. Under concurrency that pool is mostly empty (each request holds its frames until it ends):
+    /// measured at 32 connections the limits step went only from 766 to 732 bytes per request with it.
     /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<LimitRejection> RunAsync(HttpContext context, RequestDelegate next)
