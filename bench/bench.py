@@ -362,6 +362,47 @@ COST_LABEL = {
 
 
 # --------------------------------------------------------------------------------------------
+# traffic-control cost rows: concurrency limits and the PeakEwma balancer, switched by configuration
+
+# A second destination (the same upstream under another id) gives the balancers a choice to make: with one destination
+# YARP skips load balancing altogether. `$upstream_port` is filled in per run.
+_SECOND = {"ReverseProxy__Clusters__app__Destinations__upstream2__Address": "http://127.0.0.1:$upstream_port/"}
+_LIMITS_OFF = {"Ambassador__Policies__default__Limits__Enabled": "false"}
+TRAFFIC_VARIANTS = [
+    ("amb-limits-off", "Ambassador AOT, all policies, `Limits:Enabled` false", _LIMITS_OFF),
+    ("amb-lb-p2c", "Ambassador AOT, all policies, 2 destinations, PowerOfTwoChoices",
+     {**_SECOND, "ReverseProxy__Clusters__app__LoadBalancingPolicy": "PowerOfTwoChoices"}),
+    ("amb-lb-peakewma", "Ambassador AOT, all policies, 2 destinations, PeakEwma",
+     {**_SECOND, "ReverseProxy__Clusters__app__LoadBalancingPolicy": "PeakEwma"}),
+    ("amb-lb-p2c-limits-off", "Ambassador AOT, all policies, 2 destinations, PowerOfTwoChoices, `Limits:Enabled` false",
+     {**_SECOND, **_LIMITS_OFF, "ReverseProxy__Clusters__app__LoadBalancingPolicy": "PowerOfTwoChoices"}),
+]
+# (feature, switched, with, without): cost = with - without, in the same run.
+TRAFFIC_ROWS = [
+    ("concurrency limits (requests and retries)", "`Limits:Enabled` true vs false", "amb-aot-full", "amb-limits-off"),
+    ("PeakEwma instead of PowerOfTwoChoices (2 destinations)", "`LoadBalancingPolicy`", "amb-lb-peakewma", "amb-lb-p2c"),
+    ("limits + PeakEwma together (target ≤ 2 µs)", "both, against limits off + PowerOfTwoChoices", "amb-lb-peakewma", "amb-lb-p2c-limits-off"),
+]
+
+
+def traffic_cost_report(summary: dict) -> list[str]:
+    rows = [r for r in TRAFFIC_ROWS if summary.get(r[2]) and summary.get(r[3])]
+    if not rows:
+        return []
+
+    def diff(a, b, key):
+        x, y = summary[a].get(key), summary[b].get(key)
+        return x - y if x is not None and y is not None else None
+
+    L = ["Traffic-control cost (each switched by configuration, in the same run; with minus without):", "",
+         "| feature | switched | CPU µs/req, 32 conns | CPU µs/req, fixed rate | bytes/req |", "|---|---|---:|---:|---:|"]
+    for feature, switched, a, b in rows:
+        L.append(f"| {feature} | {switched} | {fmt(diff(a, b, 'c32.cpu_us_per_req'), 1)} | {fmt(diff(a, b, 'fixed.cpu_us_per_req'), 1)} | {fmt(diff(a, b, 'c32.alloc_bytes_per_req'))} |")
+    L.append("")
+    return L
+
+
+# --------------------------------------------------------------------------------------------
 # one target, one round
 
 
@@ -553,6 +594,7 @@ def report(cfg, targets: list[Target], summary: dict, meta: dict) -> str:
     yarp = summary.get("yarp-minimal")
     if full and yarp:
         L.extend(reference_report(cfg, summary, full, yarp))
+    L.extend(traffic_cost_report(summary))
     if meta.get("otlp_received"):
         L.append(f"Local OTLP receiver (bench.py, on the load core): {meta['otlp_received']}.")
         L.append("")
@@ -763,6 +805,10 @@ def main() -> int:
             if extra.pop("otlp", None):
                 extra.update(otlp_env)
             targets.append(amb(vname, f"Ambassador AOT, all policies, {COST_LABEL[vname]}", [str(aot)], "ambassador-full.json", extra))
+        # Traffic control: limits and PeakEwma, each against the same configuration without it.
+        for vname, vlabel, venv in TRAFFIC_VARIANTS:
+            extra = {k: v.replace("$upstream_port", str(up_port)) for k, v in venv.items()}
+            targets.append(amb(vname, vlabel, [str(aot)], "ambassador-full.json", extra))
     p, h = free_port(), free_port()
     targets.append(Target("nginx", "nginx as proxy", p, h,
                           ["nginx", "-p", str(tmp), "-c", str(render(HERE / "conf/nginx-proxy.conf", tmp / "nginx-proxy.conf", dir=tmp, port=p, h2c_port=h, upstream_port=up_port))],

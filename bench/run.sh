@@ -8,6 +8,8 @@
 #   bench/run.sh --no-build ...  # reuse artifacts/publish/{aot,jit}
 #   bench/run.sh --reference     # adds bench/MinimalYarp (YARP alone, AOT): the floor under Ambassador's features
 #   bench/run.sh --grpc          # only the gRPC unary row (bench/grpc_bench.py): Ambassador next to YARP alone, h2c
+#   bench/run.sh --reference --rounds 1 --only amb-aot-full,amb-limits-off,amb-lb-p2c,amb-lb-peakewma,amb-lb-p2c-limits-off
+#                                # traffic-control cost rows: concurrency limits, PeakEwma vs PowerOfTwoChoices
 #   other options go to bench/bench.py (see `python3 bench/bench.py --help`)
 #
 # Proxy and upstream are pinned to core 0, the load generators to core 1 (taskset): run it on a

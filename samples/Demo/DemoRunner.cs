@@ -109,7 +109,7 @@ internal sealed class DemoRunner : IDisposable
         Explain(phases[^1]);
 
         await SwitchFailureAsync(_setup.InventoryB, fail: true, cancellationToken);
-        phases.Add(await RunPhaseAsync("2. inventory-b answers 503 to everything", cancellationToken));
+        phases.Add(await new EjectionPhase(_out, _http, _setup.Admin, OrderAsync, AttemptsAsync, RetriesAsync).RunAsync(cancellationToken));
         Explain(phases[^1]);
         await WriteDestinationsAsync(cancellationToken);
 

@@ -48,6 +48,7 @@ public static class PoliciesServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Yarp.ReverseProxy.Model.IClusterChangeListener, PeakEwmaRegistry>(sp => sp.GetRequiredService<PeakEwmaRegistry>()));
         services.TryAddSingleton<AttemptLatencyRecorder>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Yarp.ReverseProxy.LoadBalancing.ILoadBalancingPolicy, PeakEwmaLoadBalancingPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransformProvider, PeakEwmaTimingTransformProvider>());
         services.TryAddSingleton<ResilienceTelemetry>();
         services.TryAddSingleton<DestinationPicker>();
         services.TryAddSingleton<RequestStatePoolPolicy>();

@@ -73,6 +73,10 @@ internal static class PolicyOptionTable
         "CircuitBreaker:MaxEjectionPercent", 50, min: 0, max: 100,
         doc: "Largest share (percent) of a cluster's destinations ejected at once; a cluster may always eject one (Envoy's max_ejection_percent).");
 
+    public static readonly BooleanOption LimitsEnabled = OptionSpec.Bool(
+        "Limits:Enabled", true,
+        doc: "Whether the clusters of this policy have concurrency limits at all; false drops the limits step and the retry limit (the retry budget still applies).");
+
     public static readonly IntegerOption<int> MaxConcurrentRequests = OptionSpec.Int(
         "Limits:MaxConcurrentRequests", 1024, min: 1, max: 1_000_000,
         doc: "Requests of one cluster in flight at once (Envoy's max_requests); more wait in the queue.");
@@ -106,7 +110,7 @@ internal static class PolicyOptionTable
         "A named resilience policy; clusters select one with Metadata:Policy, and 'default' applies to clusters that name none.",
         MaxRetries, BaseDelay, MaxDelay, RetryOn, RetryNonIdempotent, MaxBufferedBodyBytes, BudgetRatio, BudgetMinPerSecond,
         FailureRatio, MinimumThroughput, SamplingDuration, BreakDuration, ConsecutiveFailures, MaxBreakDuration, MaxEjectionPercent,
-        MaxConcurrentRequests, MaxQueuedRequests, QueueTimeout, MaxConcurrentRetries, DecayWindow,
+        LimitsEnabled, MaxConcurrentRequests, MaxQueuedRequests, QueueTimeout, MaxConcurrentRetries, DecayWindow,
         PerTry, Total);
 
     private static string? CheckRetryOn(string raw)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Polly;
@@ -76,17 +77,19 @@ internal sealed class ClusterLimiter : IDisposable
     /// Runs <paramref name="next"/> once the request holds a place; returns why it was turned away instead (it then never
     /// ran). A client that goes away while queued ends the wait: <see cref="OperationCanceledException"/>.
     /// </summary>
+    /// <remarks>
+    /// Every request of a limited cluster runs this, so its state machines (and the callback's) come from the runtime's
+    /// per-thread pool. Under concurrency that pool is mostly empty (each request holds its frames until it ends):
+    /// measured at 32 connections the limits step went only from 766 to 732 bytes per request with it.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<LimitRejection> RunAsync(HttpContext context, RequestDelegate next)
     {
         var resilienceContext = ResilienceContextPool.Shared.Get(context.RequestAborted);
         try
         {
             var outcome = await Pipeline.ExecuteOutcomeAsync(
-                static async (_, state) =>
-                {
-                    await state.next(state.context).ConfigureAwait(false);
-                    return Outcome.FromResult(true);
-                },
+                static (_, state) => RunNextAsync(state.context, state.next),
                 resilienceContext,
                 (context, next)).ConfigureAwait(false);
 
@@ -104,6 +107,13 @@ internal sealed class ClusterLimiter : IDisposable
         {
             ResilienceContextPool.Shared.Return(resilienceContext);
         }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<Outcome<bool>> RunNextAsync(HttpContext context, RequestDelegate next)
+    {
+        await next(context).ConfigureAwait(false);
+        return Outcome.FromResult(true);
     }
 
     /// <summary>

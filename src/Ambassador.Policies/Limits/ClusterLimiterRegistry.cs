@@ -38,6 +38,16 @@ internal sealed class ClusterLimiterRegistry : IClusterChangeListener, IDisposab
             (options, self: this));
     }
 
+    /// <summary>Drops the limiter of a cluster whose limits are switched off; requests holding a place in it finish there.</summary>
+    public void Forget(string clusterId)
+    {
+        // The lookup first: the common case (nothing to forget) takes no lock.
+        if (_limiters.ContainsKey(clusterId))
+        {
+            _limiters.TryRemove(clusterId, out _);
+        }
+    }
+
     /// <summary>The limiter of a cluster if one exists.</summary>
     public ClusterLimiter? Find(string clusterId) => _limiters.TryGetValue(clusterId, out var limiter) ? limiter : null;
 

@@ -21,6 +21,13 @@ internal sealed class ConcurrencyLimitsMiddleware(RequestDelegate next, PolicyPr
             return next(context);
         }
 
+        if (!policy.Options.Limits.Enabled)
+        {
+            // Limits switched off (a reload may have just done so): without a limiter the retry limit is off too.
+            limiters.Forget(cluster.Config.ClusterId);
+            return next(context);
+        }
+
         // A free place is taken without the Polly rate-limiter execution, which only waiting or refusing needs.
         var limiter = limiters.Get(cluster.Config.ClusterId, policy.Options.Limits);
         return limiter.TryEnter() is { } lease ? RunHoldingAsync(context, lease) : RunLimitedAsync(context, limiter);

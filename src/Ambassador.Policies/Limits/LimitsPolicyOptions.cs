@@ -9,6 +9,9 @@ namespace Ambassador.Policies.Limits;
 /// </summary>
 public sealed record LimitsPolicyOptions
 {
+    /// <summary>Whether the clusters of this policy have these limits at all. Default true.</summary>
+    public bool Enabled { get; set; } = PolicyOptionTable.LimitsEnabled.Default;
+
     /// <summary>Requests of one cluster in flight at once. Default 1024, between 1 and 1000000.</summary>
     public int MaxConcurrentRequests { get; set; } = PolicyOptionTable.MaxConcurrentRequests.Default;
 
@@ -18,6 +21,6 @@ public sealed record LimitsPolicyOptions
     /// <summary>Longest wait in the queue. Default 00:00:01, between 00:00:00.001 and 00:10:00.</summary>
     public TimeSpan QueueTimeout { get; set; } = PolicyOptionTable.QueueTimeout.Default;
 
-    /// <summary>Retries of one cluster in flight at once; 0 makes none. Default 3, between 0 and 1000000.</summary>
+    /// <summary>Retries of one cluster in flight at once; 0 makes none. Default 1024, between 0 and 1000000.</summary>
     public int MaxConcurrentRetries { get; set; } = PolicyOptionTable.MaxConcurrentRetries.Default;
 }

@@ -63,6 +63,32 @@ public sealed class ConcurrencyLimitsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Limits_EnabledFalse_NoRequestTurnedAway()
+    {
+        // The same limits that would let one request through and turn the others away, switched off.
+        const string policy = """
+            { "Retry": { "MaxRetries": 0 },
+              "Limits": { "Enabled": false, "MaxConcurrentRequests": 1, "MaxQueuedRequests": 0 } }
+            """;
+        await using var upstream = await ControlledUpstream.StartAsync();
+        await using var amb = await TestAmbassador.StartAsync(Config([upstream.Url], policy));
+        await WarmAsync(amb, 5);
+        upstream.Hold();
+        var requests = Enumerable.Range(0, 5).Select(_ => amb.ProxyClient.GetAsync("/held")).ToList();
+
+        await Poll.UntilAsync(() => upstream.Current == 5, TimeSpan.FromSeconds(10), "all five requests reach the upstream at once");
+        upstream.Release();
+        var responses = await Task.WhenAll(requests);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(5, upstream.MaxConcurrent);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Limits_QueuedLongerThanQueueTimeout_503Overloaded()
     {
         const string policy = """

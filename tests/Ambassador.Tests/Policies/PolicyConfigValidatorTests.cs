@@ -77,6 +77,7 @@ public sealed class PolicyConfigValidatorTests
     [InlineData("CircuitBreaker:MaxBreakDuration", "00:00:02", "'00:00:02' is less than Ambassador:Policies:default:CircuitBreaker:BreakDuration (00:00:05); use a MaxBreakDuration of at least BreakDuration")]
     [InlineData("CircuitBreaker:MaxEjectionPercent", "101", "'101' is out of range; use an integer from 0 to 100")]
     [InlineData("CircuitBreaker:MaxEjectionPercent", "half", "'half' is not an integer; use an integer from 0 to 100")]
+    [InlineData("Limits:Enabled", "off", "'off' is not a boolean; use true or false")]
     [InlineData("Limits:MaxConcurrentRequests", "0", "'0' is out of range; use an integer from 1 to 1000000")]
     [InlineData("Limits:MaxQueuedRequests", "-1", "'-1' is out of range; use an integer from 0 to 1000000")]
     [InlineData("Limits:QueueTimeout", "01:00:00", "'01:00:00' is out of range; use a TimeSpan from 00:00:00.001 to 00:10:00, e.g. 00:00:01")]
@@ -146,9 +147,10 @@ public sealed class PolicyConfigValidatorTests
         Assert.Contains("Retry:Budget:Ratio", keys);
         Assert.Contains("CircuitBreaker:BreakDuration", keys);
         Assert.Contains("Timeout:Total", keys);
+        Assert.Contains("Limits:Enabled", keys);
         Assert.Contains("Limits:MaxConcurrentRequests", keys);
         Assert.Contains("LoadBalancing:DecayWindow", keys);
-        Assert.Equal(22, keys.Count);
+        Assert.Equal(23, keys.Count);
     }
 
     private static List<string> Problems(Dictionary<string, string?> settings)
