@@ -44,7 +44,7 @@ public static class AmbassadorHost
         services.AddSingleton<ListenerRegistry>();
         services.AddSingleton<DestinationStatsRegistry>();
         services.AddSingleton<Logging.UpstreamFailureLog>();
-        ConnectionLimits.AddServices(services); // hardening: Ambassador:Limits
+        ConnectionLimits.AddServices(services); // Ambassador:Limits: connection limits, applied by KestrelListeners
         services.Configure<ListenerOptions>(validated.GetSection(ListenerOptions.SectionName));
         services.Configure<LifecycleOptions>(validated.GetSection(LifecycleOptions.SectionName));
         services.AddSingleton<ConfigValidator>();
