@@ -348,6 +348,10 @@ COST_VARIANTS = [
     ("amb-otlp-1", "tracing: OTLP export of every request (sampling 1)", "on", {"otlp": "1", "Ambassador__Telemetry__SamplingRatio": "1"}),
     ("amb-log", "access log (one JSON line per request)", "on", {"Ambassador__AccessLog__Enabled": "true"}),
 ]
+# The runtime's own GC defaults (workstation, concurrent, no gen0 budget cap), overriding the settings both binaries
+# are built with (workstation non-concurrent, 4 MiB gen0 budget): the "-defaultgc" targets report the ratios that way too.
+DEFAULT_GC_ENV = {"DOTNET_gcServer": "0", "DOTNET_gcConcurrent": "1", "DOTNET_GCgen0MaxBudget": "0"}
+
 COST_LABEL = {
     "amb-policy-none": "`Policy: none`",
     "amb-metrics-off": "`Telemetry:Metrics` false",
@@ -586,6 +590,24 @@ def reference_report(cfg, summary: dict, full: dict, yarp: dict) -> list[str]:
     L.append(f"| peak RSS | ≤ 56 MiB | {fmt(full.get('rss_peak_mib'), 1)} MiB | {fmt(yarp.get('rss_peak_mib'), 1)} MiB | | {ok(full.get('rss_peak_mib'), lambda v: v <= 56)} |")
     L.append(f"| first proxied request after start | ≤ 80 ms | {fmt(full.get('startup_ms'), 1)} ms | {fmt(yarp.get('startup_ms'), 1)} ms | | {ok(full.get('startup_ms'), lambda v: v <= 80)} |")
     L.append("")
+    dfull, dyarp = summary.get("amb-aot-full-defaultgc"), summary.get("yarp-minimal-defaultgc")
+    if dfull and dyarp:
+        L.append("The same ratios with the runtime's default GC settings for both processes (workstation, concurrent, no gen0 "
+                 "budget cap: `" + " ".join(f"{k}={v}" for k, v in DEFAULT_GC_ENV.items()) + "`), against the built-in settings above:")
+        L.append("")
+        L.append("| target | goal | Ambassador | YARP alone | default GC | same GC (above) |")
+        L.append("|---|---|---:|---:|---:|---:|")
+        for key, what, goal, nd in (("c32.cpu_us_per_req", "CPU per request, wrk 32 connections", "≤ 1.25×", 1),
+                                    ("fixed.cpu_us_per_req", f"CPU per request at {cfg.rate} req/s", "≤ 1.2×", 1),
+                                    ("c32.rps", "throughput, wrk 32 connections", "≥ 0.8×", 0)):
+            unit = " µs" if "cpu" in key else ""
+            L.append(f"| {what} | {goal} | {fmt(dfull.get(key), nd)}{unit} | {fmt(dyarp.get(key), nd)}{unit} | "
+                     f"{fmt(r(dfull.get(key), dyarp.get(key)), 2, '×')} | {fmt(r(full.get(key), yarp.get(key)), 2, '×')} |")
+        dfa, dya = dfull.get("c32.alloc_bytes_per_req"), dyarp.get("c32.alloc_bytes_per_req")
+        L.append(f"| bytes allocated per request | ≤ YARP + 1 KiB | {fmt(dfa)} B | {fmt(dya)} B | "
+                 f"{fmt(dfa - dya if dfa is not None and dya is not None else None)} B more | {fmt(da)} B more |")
+        L.append(f"| peak RSS | ≤ 56 MiB | {fmt(dfull.get('rss_peak_mib'), 1)} MiB | {fmt(dyarp.get('rss_peak_mib'), 1)} MiB | | |")
+        L.append("")
     L.append("Cost per feature (each switched by configuration, in the same run; µs of proxy CPU and bytes allocated per request; "
              "\"off\" rows: all policies minus the feature off, \"on\" rows: the feature on minus all policies):")
     L.append("")
@@ -724,6 +746,14 @@ def main() -> int:
                               [str(cfg.reference_yarp.resolve()), f"--Listen=http://127.0.0.1:{port}",
                                f"--Upstream=http://127.0.0.1:{up_port}/", f"--Admin=http://127.0.0.1:{admin}"],
                               cwd=tmp, expect_exit_zero=True, extra_ports=[admin], admin_port=admin))
+        # The same pair with the runtime's default GC settings (both processes alike).
+        port, admin = free_port(), free_port()
+        targets.append(Target("yarp-minimal-defaultgc", "YARP alone, AOT, runtime's default GC settings", port, None,
+                              [str(cfg.reference_yarp.resolve()), f"--Listen=http://127.0.0.1:{port}",
+                               f"--Upstream=http://127.0.0.1:{up_port}/", f"--Admin=http://127.0.0.1:{admin}"],
+                              cwd=tmp, env=DEFAULT_GC_ENV, expect_exit_zero=True, extra_ports=[admin], admin_port=admin))
+        targets.append(amb("amb-aot-full-defaultgc", "Ambassador AOT, all policies, runtime's default GC settings", [str(aot)],
+                           "ambassador-full.json", dict(DEFAULT_GC_ENV)))
         # The cost table: the full configuration with one feature switched by configuration, side by side.
         otlp_port = free_port()
         otlp = OtlpReceiver(otlp_port)

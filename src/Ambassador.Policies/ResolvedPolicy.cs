@@ -33,10 +33,10 @@ internal sealed class ResolvedPolicy
 
         if (MaxRetries > 0)
         {
-            // The attempt loop of a retryable request: each execution of the callback is one attempt, which itself
-            // decides (and takes from the budget) whether it is retried; Polly schedules the retries (exponential
-            // back-off with jitter, or the 429's Retry-After) and counts them. A request that cannot be retried, or a
-            // policy without retries, runs its one attempt without this pipeline.
+            // The attempt loop of a request whose first attempt decided (and took from the budget) a retry: each
+            // execution of the callback is one attempt, the first of them handing over that first attempt's outcome;
+            // Polly schedules the retries (exponential back-off with jitter, or the 429's Retry-After) and counts them.
+            // A request whose first attempt is not retried never runs this pipeline.
             Retrying = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = timeProvider }
                 .AddRetry(new RetryStrategyOptions<AttemptResult>
                 {

@@ -63,6 +63,25 @@ internal sealed class DestinationBreaker
     /// <summary>Runs an attempt; returns a <see cref="BrokenCircuitException"/> outcome without calling it when open.</summary>
     public ResiliencePipeline<AttemptResult> Pipeline { get; }
 
+    /// <summary>
+    /// Whether both rules are closed as far as their callbacks have told (lock-free). The attempt loop forwards around
+    /// such a breaker and reports the outcome afterwards (<see cref="ReportAsync"/>); only a breaker that is not closed
+    /// (its next attempt may be the half-open probe) runs the attempt inside <see cref="Pipeline"/>, where Polly lets
+    /// exactly one probe through.
+    /// </summary>
+    public bool IsClosed => _ratio.State == BreakerState.Closed && (_consecutive is null || _consecutive.State == BreakerState.Closed);
+
+    /// <summary>
+    /// Hands the outcome of an attempt made while the breaker was closed to <see cref="Pipeline"/>, whose callback
+    /// returns it at once: Polly counts it and opens the breaker when a rule trips, exactly as if the attempt had run
+    /// inside. An async execution around the forward would cost an async state machine per Polly strategy and per
+    /// request; this one completes synchronously unless a transition is reported. If the breaker opened while the
+    /// attempt was in flight, Polly refuses the report (<see cref="BrokenCircuitException"/>) and the outcome is not
+    /// counted, as for any attempt that ends after its breaker opened.
+    /// </summary>
+    public ValueTask<Outcome<AttemptResult>> ReportAsync(Outcome<AttemptResult> outcome, ResilienceContext context)
+        => Pipeline.ExecuteOutcomeAsync(static (_, o) => new ValueTask<Outcome<AttemptResult>>(o), context, outcome);
+
     /// <summary>The breaker state as shown to operators: open when either rule ejected the destination.</summary>
     public BreakerState State
     {

@@ -57,6 +57,22 @@ internal sealed class ClusterLimiter : IDisposable
     public ResiliencePipeline Pipeline { get; }
 
     /// <summary>
+    /// A place for the request if one is free right now (the happy path: no Polly execution, no queue, no timer), to be
+    /// disposed when the request is done; null when the request has to go through <see cref="RunAsync"/> (queue or refusal).
+    /// </summary>
+    public RateLimitLease? TryEnter()
+    {
+        var lease = _requests.AttemptAcquire();
+        if (lease.IsAcquired)
+        {
+            return lease;
+        }
+
+        lease.Dispose();
+        return null;
+    }
+
+    /// <summary>
     /// Runs <paramref name="next"/> once the request holds a place; returns why it was turned away instead (it then never
     /// ran). A client that goes away while queued ends the wait: <see cref="OperationCanceledException"/>.
     /// </summary>

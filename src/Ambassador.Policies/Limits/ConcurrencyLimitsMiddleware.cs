@@ -12,17 +12,38 @@ namespace Ambassador.Policies.Limits;
 /// </summary>
 internal sealed class ConcurrencyLimitsMiddleware(RequestDelegate next, PolicyProvider policies, ClusterLimiterRegistry limiters)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         // A cluster whose policy is "none" has no resilience and no limits: YARP alone.
         var cluster = context.Features.Get<IReverseProxyFeature>()?.Cluster;
         if (cluster is null || policies.ForRequest(cluster.Config) is not { } policy)
         {
-            await next(context).ConfigureAwait(false);
-            return;
+            return next(context);
         }
 
+        // A free place is taken without the Polly rate-limiter execution, which only waiting or refusing needs.
         var limiter = limiters.Get(cluster.Config.ClusterId, policy.Options.Limits);
+        return limiter.TryEnter() is { } lease ? RunHoldingAsync(context, lease) : RunLimitedAsync(context, limiter);
+    }
+
+    private async Task RunHoldingAsync(HttpContext context, System.Threading.RateLimiting.RateLimitLease lease)
+    {
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nobody reads an answer (as in the queued path).
+        }
+        finally
+        {
+            lease.Dispose();
+        }
+    }
+
+    private async Task RunLimitedAsync(HttpContext context, ClusterLimiter limiter)
+    {
         LimitRejection rejection;
         try
         {

@@ -7,6 +7,7 @@ using Ambassador.Policies.Grpc;
 using Ambassador.Policies.Retry;
 using Ambassador.Policies.Telemetry;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.ObjectPool;
 using Polly;
 using Polly.CircuitBreaker;
 using Yarp.ReverseProxy.Forwarder;
@@ -29,6 +30,7 @@ internal sealed class RequestState
     private readonly DestinationPicker _picker;
     private readonly ResilienceTelemetry _telemetry;
     private readonly TimeProvider _time;
+    private readonly ResilienceContext _breakerContext;
     private RequestDelegate _next = null!;
     private IReadOnlyList<DestinationState> _available = [];
     private CancellationToken _clientAborted;
@@ -40,6 +42,7 @@ internal sealed class RequestState
     private RetryConditions _committedReason;
     private TimeSpan? _retryAfter;
     private GrpcCall _grpc;
+    private Outcome<AttemptResult>? _firstOutcome;
 
     public RequestState(DestinationBreakerRegistry breakers, DestinationPicker picker, ResilienceTelemetry telemetry, TimeProvider time)
     {
@@ -48,6 +51,12 @@ internal sealed class RequestState
         _telemetry = telemetry;
         _time = time;
         Deadline = new RequestDeadline(time);
+
+        // The context of this object's breaker executions, kept with it (not taken from Polly's small shared pool per
+        // request, which under concurrency allocates): breakers need no cancellation token, only the way back to the
+        // request for their transition events.
+        _breakerContext = ResilienceContextPool.Shared.Get();
+        _breakerContext.Properties.Set(ResilienceKeys.Request, this);
     }
 
     public HttpContext Context { get; private set; } = null!;
@@ -116,15 +125,119 @@ internal sealed class RequestState
         _committedReason = RetryConditions.None;
         _retryAfter = null;
         _grpc = default;
+        _firstOutcome = null;
         return Deadline.TryReset();
     }
 
     /// <summary>
-    /// One attempt (Polly's retry callback): pick a destination its breaker admits, forward through that breaker,
-    /// classify, and decide here whether it is retried (the outcome says so to Polly's predicate).
+    /// Runs the request to its end and then gives this object back to <paramref name="pool"/>: the first attempt, inline
+    /// (one async state machine for the whole policy step of a request that succeeds at once), then, only when a retry
+    /// of it was decided, Polly's retry pipeline (<see cref="RetryAsync"/>). What cannot be forwarded (every breaker
+    /// open, a timeout) is named as a <see cref="ProxyFailureFeature"/> for the error-mapping step.
+    /// </summary>
+    public async Task RunAsync(ObjectPool<RequestState> pool)
+    {
+        var context = Context;
+        try
+        {
+            Outcome<AttemptResult> outcome;
+            if (BeginAttempt(out outcome))
+            {
+                // The same loop as AttemptAsync's, written out here rather than awaited: one state machine less.
+                while (true)
+                {
+                    var destination = Choose(out var breaker);
+                    if (destination is null)
+                    {
+                        outcome = Outcome.FromResult(AttemptResult.CircuitOpen);
+                        break;
+                    }
+
+                    if (breaker.IsClosed)
+                    {
+                        var clientAborted = BeginForward();
+                        try
+                        {
+                            await _next(context).ConfigureAwait(false);
+                            outcome = Outcome.FromResult(Classify());
+                        }
+                        catch (Exception e)
+                        {
+                            outcome = Outcome.FromException<AttemptResult>(e);
+                        }
+                        finally
+                        {
+                            context.RequestAborted = clientAborted;
+                        }
+
+                        outcome = Counted(outcome, await breaker.ReportAsync(outcome, _breakerContext).ConfigureAwait(false));
+                    }
+                    else
+                    {
+                        outcome = await ProbeAsync(breaker).ConfigureAwait(false);
+                    }
+
+                    if (EndAttempt(destination, ref outcome))
+                    {
+                        break;
+                    }
+                }
+            }
+
+            if (outcome.Exception is null && outcome.Result.RetryCommitted)
+            {
+                outcome = await RetryAsync(Policy.Retrying!, outcome).ConfigureAwait(false);
+            }
+
+            Finish(outcome);
+        }
+        finally
+        {
+            context.Features.Set<RequestState>(null);
+            pool.Return(this);
+        }
+    }
+
+    /// <summary>
+    /// One attempt after the first (Polly's retry callback): pick a destination its breaker admits, forward (through
+    /// the breaker when it is not closed), classify, and decide here whether it is retried (the outcome says so to
+    /// Polly's predicate).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<Outcome<AttemptResult>> AttemptAsync(ResilienceContext context)
+    public async ValueTask<Outcome<AttemptResult>> AttemptAsync()
+    {
+        if (!BeginAttempt(out var outcome))
+        {
+            return outcome;
+        }
+
+        while (true)
+        {
+            var destination = Choose(out var breaker);
+            if (destination is null)
+            {
+                return Outcome.FromResult(AttemptResult.CircuitOpen);
+            }
+
+            if (breaker.IsClosed)
+            {
+                outcome = await ForwardAsync().ConfigureAwait(false);
+                outcome = Counted(outcome, await breaker.ReportAsync(outcome, _breakerContext).ConfigureAwait(false));
+            }
+            else
+            {
+                outcome = await ProbeAsync(breaker).ConfigureAwait(false);
+            }
+
+            if (EndAttempt(destination, ref outcome))
+            {
+                return outcome;
+            }
+        }
+    }
+
+    /// <summary>Counts a new attempt and arms its deadlines; false (with the outcome) when Total has already passed.</summary>
+    private bool BeginAttempt(out Outcome<AttemptResult> refused)
     {
         _attempt++;
         if (_attempt > 1)
@@ -132,60 +245,148 @@ internal sealed class RequestState
             PrepareRetry();
         }
 
+        refused = default;
         if (!Deadline.StartAttempt())
         {
-            return Outcome.FromResult(new AttemptResult(AttemptKind.Timeout, StatusCodes.Status504GatewayTimeout, false));
+            refused = Outcome.FromResult(new AttemptResult(AttemptKind.Timeout, StatusCodes.Status504GatewayTimeout, false));
+            return false;
         }
 
-        while (true)
+        return true;
+    }
+
+    /// <summary>The attempt's destination (handed to YARP's steps as the only one) and its breaker; null when every breaker is open.</summary>
+    private DestinationState? Choose(out DestinationBreaker breaker)
+    {
+        var destination = PickDestination();
+        if (destination is null)
         {
-            var destination = PickDestination();
-            if (destination is null)
-            {
-                return Outcome.FromResult(AttemptResult.CircuitOpen);
-            }
-
-            var breaker = _breakers.Get(Cluster.ClusterId, destination.DestinationId, Policy.Breaker);
-            Feature.AvailableDestinations = destination;
-            var outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
-                static (_, self) => self.ForwardAsync(),
-                context,
-                this).ConfigureAwait(false);
-
-            if (outcome.Exception is BrokenCircuitException)
-            {
-                // Lost a race for the half-open probe: nothing was sent, try another destination within this attempt.
-                (_ledger ??= new RetryLedger(_first)).Rejected.Add(destination);
-                continue;
-            }
-
-            if (_ledger is null)
-            {
-                _first = destination;
-            }
-            else
-            {
-                _ledger.Tried(destination);
-            }
-
-            _telemetry.Attempt(Cluster.ClusterId, outcome.Exception is null ? outcome.Result.OutcomeLabel : "timeout");
-            if (outcome.Exception is null && !outcome.Result.RetryCommitted)
-            {
-                var condition = outcome.Result.Kind switch
-                {
-                    AttemptKind.ConnectFailure => RetryConditions.ConnectFailure,
-                    AttemptKind.Reset => RetryConditions.Reset,
-                    AttemptKind.Timeout => RetryConditions.PerTryTimeout,
-                    _ => RetryConditions.None,
-                };
-                if (condition != RetryConditions.None && TryCommitRetry(condition))
-                {
-                    return Outcome.FromResult(outcome.Result with { RetryCommitted = true, Reason = condition });
-                }
-            }
-
-            return outcome;
+            breaker = null!;
+            return null;
         }
+
+        breaker = _breakers.Get(Cluster.ClusterId, destination.DestinationId, Policy.Breaker);
+        Feature.AvailableDestinations = destination;
+        return destination;
+    }
+
+    /// <summary>
+    /// The outcome of an attempt made around a closed breaker, after the breaker counted it. A breaker opened by other
+    /// requests while the attempt was in flight refuses the report: the attempt still happened, its outcome stands.
+    /// </summary>
+    private static Outcome<AttemptResult> Counted(Outcome<AttemptResult> outcome, Outcome<AttemptResult> reported)
+        => reported.Exception is BrokenCircuitException ? outcome : reported;
+
+    /// <summary>
+    /// The attempt inside the breaker's Polly pipeline: the breaker is open with its break elapsed (this attempt was
+    /// picked as its probe) or half-open, and Polly decides who probes.
+    /// </summary>
+    private ValueTask<Outcome<AttemptResult>> ProbeAsync(DestinationBreaker breaker)
+        => breaker.Pipeline.ExecuteOutcomeAsync(static (_, self) => self.ForwardAsync(), _breakerContext, this);
+
+    /// <summary>
+    /// Records the attempt (destinations tried, the attempts counter) and decides a retry on a transport failure; false
+    /// when the breaker refused the attempt in a lost half-open race (nothing was sent: try another destination).
+    /// </summary>
+    private bool EndAttempt(DestinationState destination, ref Outcome<AttemptResult> outcome)
+    {
+        if (outcome.Exception is BrokenCircuitException)
+        {
+            (_ledger ??= new RetryLedger(_first)).Rejected.Add(destination);
+            return false;
+        }
+
+        if (_ledger is null)
+        {
+            _first = destination;
+        }
+        else
+        {
+            _ledger.Tried(destination);
+        }
+
+        _telemetry.Attempt(Cluster.ClusterId, outcome.Exception is null ? outcome.Result.OutcomeLabel : "timeout");
+        if (outcome.Exception is null && !outcome.Result.RetryCommitted)
+        {
+            var condition = outcome.Result.Kind switch
+            {
+                AttemptKind.ConnectFailure => RetryConditions.ConnectFailure,
+                AttemptKind.Reset => RetryConditions.Reset,
+                AttemptKind.Timeout => RetryConditions.PerTryTimeout,
+                _ => RetryConditions.None,
+            };
+            if (condition != RetryConditions.None && TryCommitRetry(condition))
+            {
+                outcome = Outcome.FromResult(outcome.Result with { RetryCommitted = true, Reason = condition });
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>What the request's last outcome means for the client: a timeout or circuit-open answer, or nothing to add.</summary>
+    private void Finish(Outcome<AttemptResult> outcome)
+    {
+        var timedOut = (outcome.Exception is OperationCanceledException && Deadline.TotalFired)
+            || (outcome.Exception is null && outcome.Result.Kind == AttemptKind.Timeout && !Context.Response.HasStarted);
+        if (ClientAborted && (timedOut || outcome.Exception is OperationCanceledException))
+        {
+            // Nobody reads the answer.
+            return;
+        }
+
+        if (timedOut)
+        {
+            _telemetry.TimedOut(Cluster.ClusterId, Attempts);
+            Fail(Context, ProxyFailure.UpstreamTimeout);
+            return;
+        }
+
+        outcome.ThrowIfException();
+        if (outcome.Result.Kind == AttemptKind.CircuitOpen)
+        {
+            Fail(Context, ProxyFailure.CircuitOpen);
+        }
+    }
+
+    /// <summary>Names the failure for the error-mapping step.</summary>
+    internal static void Fail(HttpContext context, ProxyFailure failure)
+    {
+        // Whatever the last attempt left behind (a cancelled forward, a held-back response) is replaced.
+        context.Features.Set<IForwarderErrorFeature>(null);
+        context.Features.Set(ProxyFailureFeature.For(failure));
+    }
+
+    /// <summary>
+    /// The attempt loop once a retry of the first attempt is decided: Polly's retry strategy runs from here. The first
+    /// attempt ran outside it (a request that succeeds at once pays for no retry execution), so the strategy's first
+    /// callback hands it that attempt's outcome without sending anything; Polly then schedules the retry (back-off with
+    /// jitter, or the 429's Retry-After), counts it and runs the next attempts through <see cref="AttemptAsync"/>.
+    /// </summary>
+    public async Task<Outcome<AttemptResult>> RetryAsync(ResiliencePipeline<AttemptResult> retrying, Outcome<AttemptResult> first)
+    {
+        // The operation key names the cluster for the retry telemetry; the token (client, Total) cuts the retry delays.
+        var context = ResilienceContextPool.Shared.Get(Cluster.ClusterId, Deadline.RequestToken);
+        try
+        {
+            _firstOutcome = first;
+            return await retrying.ExecuteOutcomeAsync(static (_, self) => self.NextAttemptAsync(), context, this).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private ValueTask<Outcome<AttemptResult>> NextAttemptAsync()
+    {
+        if (_firstOutcome is { } first)
+        {
+            _firstOutcome = null;
+            return new ValueTask<Outcome<AttemptResult>>(first);
+        }
+
+        return AttemptAsync();
     }
 
     /// <summary>
@@ -300,10 +501,31 @@ internal sealed class RequestState
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome<AttemptResult>> ForwardAsync()
     {
+        var clientAborted = BeginForward();
+        try
+        {
+            await _next(Context).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // An outcome, as a Polly execution would make of it: the attempt is counted and the request ends with it.
+            return Outcome.FromException<AttemptResult>(e);
+        }
+        finally
+        {
+            Context.RequestAborted = clientAborted;
+        }
+
+        return Outcome.FromResult(Classify());
+    }
+
+    /// <summary>Readies the context for the forwarder; returns the client's token, to be restored when it returns.</summary>
+    private CancellationToken BeginForward()
+    {
         _committed = false;
 
         // YARP's forwarder cancels the upstream call on HttpContext.RequestAborted; for the length of this attempt it is
-        // the attempt's token (client, Total, PerTry). Set and restored here, around the one call that reads it.
+        // the attempt's token (client, Total, PerTry). Set here and restored around the one call that reads it.
         var clientAborted = Context.RequestAborted;
         Context.RequestAborted = Deadline.AttemptToken;
         if (_grpc.IsGrpc)
@@ -312,16 +534,7 @@ internal sealed class RequestState
             Context.Request.Headers[GrpcProtocol.TimeoutHeader] = GrpcTimeout.Format(Deadline.Remaining);
         }
 
-        try
-        {
-            await _next(Context).ConfigureAwait(false);
-        }
-        finally
-        {
-            Context.RequestAborted = clientAborted;
-        }
-
-        return Outcome.FromResult(Classify());
+        return clientAborted;
     }
 
     private AttemptResult Classify()

@@ -3,9 +3,7 @@ using Ambassador.Policies.Grpc;
 using Ambassador.Policies.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.ObjectPool;
-using Polly;
 using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Ambassador.Policies.Proxy;
@@ -22,7 +20,6 @@ internal sealed class ResilienceMiddleware
     private readonly RequestDelegate _next;
     private readonly PolicyProvider _policies;
     private readonly RetryBudgetRegistry _budgets;
-    private readonly ResilienceTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly ObjectPool<RequestState> _states;
 
@@ -30,16 +27,17 @@ internal sealed class ResilienceMiddleware
         RequestDelegate next,
         PolicyProvider policies,
         RetryBudgetRegistry budgets,
-        ResilienceTelemetry telemetry,
         RequestStatePoolPolicy statePolicy,
         TimeProvider time)
     {
         _next = next;
         _policies = policies;
         _budgets = budgets;
-        _telemetry = telemetry;
         _time = time;
-        _states = new DefaultObjectPoolProvider().Create(statePolicy);
+
+        // Every request in flight holds one; the default pool keeps only twice the core count, so under 32 concurrent
+        // requests most would be made anew (with their timer and token sources). Kept: up to MaxConcurrentRequests' default.
+        _states = new DefaultObjectPoolProvider { MaximumRetained = 1024 }.Create(statePolicy);
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -56,7 +54,7 @@ internal sealed class ResilienceMiddleware
         return policy is null ? _next(context) : InvokePolicyAsync(context, feature, cluster, policy);
     }
 
-    private async Task InvokePolicyAsync(HttpContext context, IReverseProxyFeature feature, ClusterState cluster, ResolvedPolicy policy)
+    private Task InvokePolicyAsync(HttpContext context, IReverseProxyFeature feature, ClusterState cluster, ResolvedPolicy policy)
     {
         var request = context.Request;
         var optOut = false;
@@ -71,8 +69,8 @@ internal sealed class ResilienceMiddleware
         var total = policy.Total;
         if (grpc && !GrpcDeadline.TryBound(request, ref total))
         {
-            Fail(context, ProxyFailure.InvalidGrpcTimeout);
-            return;
+            RequestState.Fail(context, ProxyFailure.InvalidGrpcTimeout);
+            return Task.CompletedTask;
         }
 
         var start = _time.GetTimestamp();
@@ -103,51 +101,8 @@ internal sealed class ResilienceMiddleware
         state.Start(context, _next, feature, cluster, policy, budget, retryable, bodyBuffered, start,
             new GrpcCall(grpc, total, streamedBody));
 
-        // The operation key names the cluster for Polly's callbacks (retry telemetry); the breakers' transition events
-        // find the request's activity through the context (their API).
-        var resilience = ResilienceContextPool.Shared.Get(cluster.ClusterId, state.Deadline.RequestToken);
-        resilience.Properties.Set(ResilienceKeys.Request, state);
         context.Features.Set(state);
-        try
-        {
-            var outcome = retryable
-                ? await policy.Retrying!.ExecuteOutcomeAsync(static (ctx, s) => s.AttemptAsync(ctx), resilience, state).ConfigureAwait(false)
-                : await state.AttemptAsync(resilience).ConfigureAwait(false);
-
-            var timedOut = (outcome.Exception is OperationCanceledException && state.Deadline.TotalFired)
-                || (outcome.Exception is null && outcome.Result.Kind == AttemptKind.Timeout && !context.Response.HasStarted);
-            if (state.ClientAborted && (timedOut || outcome.Exception is OperationCanceledException))
-            {
-                // Nobody reads the answer.
-                return;
-            }
-
-            if (timedOut)
-            {
-                _telemetry.TimedOut(cluster.ClusterId, state.Attempts);
-                Fail(context, ProxyFailure.UpstreamTimeout);
-                return;
-            }
-
-            outcome.ThrowIfException();
-            if (outcome.Result.Kind == AttemptKind.CircuitOpen)
-            {
-                Fail(context, ProxyFailure.CircuitOpen);
-            }
-        }
-        finally
-        {
-            context.Features.Set<RequestState>(null);
-            ResilienceContextPool.Shared.Return(resilience);
-            _states.Return(state);
-        }
-    }
-
-    private static void Fail(HttpContext context, ProxyFailure failure)
-    {
-        // Whatever the last attempt left behind (a cancelled forward, a held-back response) is replaced.
-        context.Features.Set<IForwarderErrorFeature>(null);
-        context.Features.Set(ProxyFailureFeature.For(failure));
+        return state.RunAsync(_states);
     }
 }
 

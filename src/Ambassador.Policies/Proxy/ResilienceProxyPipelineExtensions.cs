@@ -18,7 +18,6 @@ public static class ResilienceProxyPipelineExtensions
             next,
             services.GetRequiredService<Ambassador.Policies.PolicyProvider>(),
             services.GetRequiredService<Ambassador.Policies.Budget.RetryBudgetRegistry>(),
-            services.GetRequiredService<Ambassador.Policies.Telemetry.ResilienceTelemetry>(),
             services.GetRequiredService<RequestStatePoolPolicy>(),
             services.GetRequiredService<TimeProvider>()).InvokeAsync);
         return proxy;

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 using Microsoft.AspNetCore.Connections;
 
 namespace Ambassador.Hosting;
@@ -286,32 +288,50 @@ internal sealed class RequestFramingScanner
     }
 
     /// <summary>Passes reads through and shows the scanner each byte the reader consumes.</summary>
-    private sealed class ScanningReader(PipeReader inner, RequestFramingScanner scanner) : PipeReader
+    /// <remarks>
+    /// A read that does not complete at once is awaited through this object itself (an <see cref="IValueTaskSource{TResult}"/>
+    /// reused for every read of the connection, which has one read outstanding at a time), not an async method: that
+    /// would allocate a state machine per read, i.e. per request of every keep-alive connection.
+    /// </remarks>
+    private sealed class ScanningReader : PipeReader, IValueTaskSource<ReadResult>
     {
+        private readonly PipeReader _inner;
+        private readonly RequestFramingScanner _scanner;
+        private readonly Action _onPendingCompleted;
+        private ManualResetValueTaskSourceCore<ReadResult> _source;
+        private ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter _pending;
         private ReadOnlySequence<byte> _buffer;
+
+        public ScanningReader(PipeReader inner, RequestFramingScanner scanner)
+        {
+            _inner = inner;
+            _scanner = scanner;
+            _onPendingCompleted = OnPendingCompleted;
+            _source.RunContinuationsAsynchronously = false;
+        }
 
         public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
 
         public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
         {
-            if (scanner._state != State.Off)
+            if (_scanner._state != State.Off)
             {
-                scanner.Scan(_buffer.Slice(_buffer.Start, consumed));
+                _scanner.Scan(_buffer.Slice(_buffer.Start, consumed));
             }
 
             _buffer = default;
-            inner.AdvanceTo(consumed, examined);
+            _inner.AdvanceTo(consumed, examined);
         }
 
-        public override void CancelPendingRead() => inner.CancelPendingRead();
+        public override void CancelPendingRead() => _inner.CancelPendingRead();
 
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+        public override void Complete(Exception? exception = null) => _inner.Complete(exception);
 
-        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+        public override ValueTask CompleteAsync(Exception? exception = null) => _inner.CompleteAsync(exception);
 
         public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
         {
-            var pending = inner.ReadAsync(cancellationToken);
+            var pending = _inner.ReadAsync(cancellationToken);
             if (pending.IsCompletedSuccessfully)
             {
                 var result = pending.Result;
@@ -319,12 +339,22 @@ internal sealed class RequestFramingScanner
                 return new ValueTask<ReadResult>(result);
             }
 
-            return AwaitAsync(pending);
+            _source.Reset();
+            _pending = pending.ConfigureAwait(false).GetAwaiter();
+            _pending.UnsafeOnCompleted(_onPendingCompleted);
+            return new ValueTask<ReadResult>(this, _source.Version);
         }
+
+        ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _source.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _source.GetStatus(token);
+
+        void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+            => _source.OnCompleted(continuation, state, token, flags);
 
         public override bool TryRead(out ReadResult result)
         {
-            if (!inner.TryRead(out result))
+            if (!_inner.TryRead(out result))
             {
                 return false;
             }
@@ -333,11 +363,23 @@ internal sealed class RequestFramingScanner
             return true;
         }
 
-        private async ValueTask<ReadResult> AwaitAsync(ValueTask<ReadResult> pending)
+        private void OnPendingCompleted()
         {
-            var result = await pending.ConfigureAwait(false);
+            var pending = _pending;
+            _pending = default;
+            ReadResult result;
+            try
+            {
+                result = pending.GetResult();
+            }
+            catch (Exception e)
+            {
+                _source.SetException(e);
+                return;
+            }
+
             _buffer = result.Buffer;
-            return result;
+            _source.SetResult(result);
         }
     }
 }

@@ -27,6 +27,14 @@ internal sealed class RequestTelemetryMiddleware(
     {
         var start = time.GetTimestamp();
         var activity = Activity.Current;
+        if (activity is null && CallerTraceId(context.Request) is null)
+        {
+            // No span is made (no exporter), so nothing would propagate a trace context: the upstream still gets a valid
+            // W3C one, unsampled, as it did when unsampled activities were made. A caller's valid traceparent is
+            // forwarded unchanged by YARP; an invalid one is replaced. One string per such request, no Activity.
+            context.Request.Headers.TraceParent = NewTraceparent();
+        }
+
         var recorded = activity is { IsAllDataRequested: true };
         var logging = accessLog.Enabled;
 
@@ -72,6 +80,25 @@ internal sealed class RequestTelemetryMiddleware(
 
         var traceId = value.AsSpan(3, 32);
         return traceId.ContainsAnyExcept(LowerHex) || !traceId.ContainsAnyExcept('0') ? null : traceId.ToString();
+    }
+
+    /// <summary>A fresh, unsampled W3C <c>traceparent</c>: random non-zero trace and parent ids, flags 00.</summary>
+    internal static string NewTraceparent()
+    {
+        Span<byte> ids = stackalloc byte[24];
+        do
+        {
+            Random.Shared.NextBytes(ids);
+        }
+        while (!ids[..16].ContainsAnyExcept((byte)0) || !ids[16..].ContainsAnyExcept((byte)0));
+
+        Span<char> header = stackalloc char[55];
+        "00-".CopyTo(header);
+        Convert.TryToHexStringLower(ids[..16], header[3..35], out _);
+        header[35] = '-';
+        Convert.TryToHexStringLower(ids[16..], header[36..52], out _);
+        "-00".CopyTo(header[52..]);
+        return new string(header);
     }
 
     private void Complete(HttpContext context, long start, Activity? activity, bool recorded, RequestTelemetryFeature? logged, RequestTelemetryFeature? traced, bool threw)
