@@ -38,7 +38,7 @@ public static class AmbassadorClientConstants
     /// <summary>Timeout of the sidecar readiness probe made by <c>/health</c>.</summary>
     public static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary>Header Ambassador puts on errors it made itself (DESIGN.md).</summary>
+    /// <summary>Header Ambassador puts on errors it made itself (docs/client.md, "Errors Ambassador makes itself").</summary>
     public const string AmbassadorErrorHeader = "x-ambassador-error";
 
     /// <summary>Name of the HttpClient used for the sidecar's admin listener.</summary>

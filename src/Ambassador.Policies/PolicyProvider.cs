@@ -34,9 +34,6 @@ internal sealed partial class PolicyProvider : IDisposable
         });
     }
 
-    /// <summary>The built-in or configured <c>default</c> policy.</summary>
-    public ResolvedPolicy Default => Current.Default;
-
     /// <summary>The policy a cluster names in <c>Metadata:Policy</c>, or <c>default</c>.</summary>
     public ResolvedPolicy ForCluster(ClusterConfig? cluster) => Named(cluster, PolicyNameOf(cluster));
 
@@ -67,10 +64,6 @@ internal sealed partial class PolicyProvider : IDisposable
         LogUnknownPolicy(_logger, cluster!.ClusterId, name);
         return snapshot.Default;
     }
-
-    /// <summary>The policy by name, or null.</summary>
-    public ResolvedPolicy? Find(string name)
-        => Current.Policies.TryGetValue(name, out var policy) ? policy : null;
 
     /// <summary>The policy name a cluster selects (null when it names none).</summary>
     public static string? PolicyNameOf(ClusterConfig? cluster)

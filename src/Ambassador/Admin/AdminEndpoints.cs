@@ -3,9 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Ambassador.Configuration;
 using Ambassador.Hosting;
 using Ambassador.Policies;
-using Microsoft.Extensions.Hosting;
 using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace Ambassador.Admin;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ambassador.Configuration;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Ambassador.Admin;
@@ -72,6 +71,6 @@ internal static partial class ShutdownEndpoint
             ShutdownJsonContext.Default.ShutdownResponse, context.RequestAborted).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = 1, EventName = "ShutdownRequested", Level = LogLevel.Information, Message = "Shutdown requested by POST /admin/shutdown from {Remote}; stopping as on SIGTERM")]
+    [LoggerMessage(EventId = 701, EventName = "ShutdownRequested", Level = LogLevel.Information, Message = "Shutdown requested by POST /admin/shutdown from {Remote}; stopping as on SIGTERM")]
     private static partial void LogShutdownRequested(ILogger logger, System.Net.IPAddress? remote);
 }

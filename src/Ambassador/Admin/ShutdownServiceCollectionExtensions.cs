@@ -1,5 +1,4 @@
 using Ambassador.Admin;
-using Ambassador.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

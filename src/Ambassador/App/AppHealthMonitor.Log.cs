@@ -14,9 +14,9 @@ internal sealed partial class AppHealthMonitor
         }
     }
 
-    [LoggerMessage(EventId = 1, EventName = "AppHealthy", Level = LogLevel.Information, Message = "App at {Probe} is healthy (was {Before}; last probe: {Detail})")]
+    [LoggerMessage(EventId = 801, EventName = "AppHealthy", Level = LogLevel.Information, Message = "App at {Probe} is healthy (was {Before}; last probe: {Detail})")]
     private static partial void LogHealthy(ILogger logger, Uri probe, AppHealth before, string detail);
 
-    [LoggerMessage(EventId = 2, EventName = "AppUnhealthy", Level = LogLevel.Warning, Message = "App at {Probe} is unhealthy (was {Before}; last probe: {Detail})")]
+    [LoggerMessage(EventId = 802, EventName = "AppUnhealthy", Level = LogLevel.Warning, Message = "App at {Probe} is unhealthy (was {Before}; last probe: {Detail})")]
     private static partial void LogUnhealthy(ILogger logger, Uri probe, AppHealth before, string detail);
 }

@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Ambassador.Policies;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 

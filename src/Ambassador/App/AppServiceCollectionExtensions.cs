@@ -2,7 +2,6 @@ using System.Text.Json;
 using Ambassador.Admin;
 using Ambassador.App;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;

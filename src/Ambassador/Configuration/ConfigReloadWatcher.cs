@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Ambassador.Policies;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Primitives;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Authentication;
-using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 

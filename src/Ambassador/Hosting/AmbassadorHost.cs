@@ -1,12 +1,9 @@
 using Ambassador.Admin;
 using Ambassador.Configuration;
 using Ambassador.Policies;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Constraints;
-using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 
@@ -47,7 +44,7 @@ public static class AmbassadorHost
         services.AddSingleton<ListenerRegistry>();
         services.AddSingleton<DestinationStatsRegistry>();
         services.AddSingleton<Logging.UpstreamFailureLog>();
-        ConnectionLimits.AddServices(services); // hardening: Ambassador:Limits
+        ConnectionLimits.AddServices(services); // Ambassador:Limits: connection limits, applied by KestrelListeners
         services.Configure<ListenerOptions>(validated.GetSection(ListenerOptions.SectionName));
         services.Configure<LifecycleOptions>(validated.GetSection(LifecycleOptions.SectionName));
         services.AddSingleton<ConfigValidator>();

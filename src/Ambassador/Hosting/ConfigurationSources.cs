@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Ambassador.Configuration;
-using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.FileProviders.Physical;
 

@@ -1,6 +1,5 @@
 using Ambassador.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Ambassador.Hosting;

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using Ambassador.Configuration;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Ambassador.Hosting;

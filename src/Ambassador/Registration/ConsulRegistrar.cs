@@ -3,7 +3,6 @@ using System.Text.Json;
 using Ambassador.App;
 using Ambassador.Discovery.Consul;
 using Ambassador.Hosting;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Ambassador.Registration;

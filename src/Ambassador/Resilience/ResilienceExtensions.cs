@@ -1,5 +1,4 @@
 using Ambassador.Configuration;
-using Ambassador.Policies.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

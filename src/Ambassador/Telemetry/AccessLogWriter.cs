@@ -65,7 +65,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
     private readonly ILogger<AccessLogWriter> _logger;
     private readonly IDisposable? _subscription;
     private readonly Task _pump;
-    private long _dropped;
+    private int _dropReported;
     private volatile bool _enabled;
     private volatile bool _includeQuery;
 
@@ -83,9 +83,6 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
 
     /// <summary>True when the query string is logged.</summary>
     public bool IncludeQuery => _includeQuery;
-
-    /// <summary>Lines dropped because stdout could not keep up.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Formats <paramref name="entry"/> and queues it for stdout. Never blocks.</summary>
     public void Write(in AccessLogEntry entry)
@@ -134,7 +131,8 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         if (!_queue.Writer.TryWrite(new Line(bytes, length)))
         {
             ArrayPool<byte>.Shared.Return(bytes);
-            if (Interlocked.Increment(ref _dropped) == 1)
+            // Said once: a warning per dropped line would add to the very output that cannot keep up.
+            if (Interlocked.Exchange(ref _dropReported, 1) == 0)
             {
                 LogLinesDropped(_logger, QueueCapacity);
             }

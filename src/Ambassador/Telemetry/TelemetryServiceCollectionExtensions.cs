@@ -1,10 +1,8 @@
 using System.Reflection;
 using Ambassador;
 using Ambassador.Hosting;
-using Ambassador.Policies;
 using Ambassador.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Instrumentation.AspNetCore;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;

@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using Ambassador.Admin;
-using Ambassador.Policies;
 using Microsoft.Extensions.Primitives;
 
 namespace Ambassador.Tls;

@@ -1,8 +1,6 @@
 using Ambassador.Admin;
-using Ambassador.Configuration;
 using Ambassador.Tls;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms.Builder;
 

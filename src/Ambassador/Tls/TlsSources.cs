@@ -52,9 +52,5 @@ internal static class TlsSources
         return sources;
     }
 
-    /// <summary>True when the TLS proxy listener is on: <c>Ambassador:Tls:CertificatePath</c> is set.</summary>
-    public static bool InboundEnabled(IConfiguration configuration) =>
-        NonEmpty(configuration[$"{TlsConstants.SectionName}:{nameof(TlsOptions.CertificatePath)}"]) is not null;
-
     public static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 
 namespace Ambassador.Discovery.Consul;
 
@@ -6,10 +5,10 @@ internal sealed partial class ConsulDiscovery
 {
     private static partial class Log
     {
-        [LoggerMessage(20, LogLevel.Information, "Consul discovery options changed; restarting the service watches.", EventName = "ConsulOptionsChanged")]
+        [LoggerMessage(220, LogLevel.Information, "Consul discovery options changed; restarting the service watches.", EventName = "ConsulOptionsChanged")]
         public static partial void OptionsChanged(ILogger logger);
 
-        [LoggerMessage(21, LogLevel.Information, "No cluster names Consul service(s) {Services} any more; their watches stopped.", EventName = "ConsulWatchesStopped")]
+        [LoggerMessage(221, LogLevel.Information, "No cluster names Consul service(s) {Services} any more; their watches stopped.", EventName = "ConsulWatchesStopped")]
         public static partial void WatchesStopped(ILogger logger, string services);
     }
 }

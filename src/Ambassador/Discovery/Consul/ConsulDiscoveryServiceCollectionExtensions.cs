@@ -1,6 +1,5 @@
 using Ambassador.Admin;
 using Ambassador.Discovery.Consul;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.ServiceDiscovery;
 
