@@ -48,6 +48,8 @@ public static partial class AmbassadorHost
             return ValidateCommand.Run(args[1..], stdout, stderr);
         }
 
+        if (args is ["schema", ..]) { return SchemaCommand.Run(args[1..], stdout, stderr); } // JSON schema and docs tables: Configuration/SchemaCommand
+
         if (args.Length > 0 && args[0] == "health")
         {
             return await HealthCommand.RunAsync(args[1..], stdout, stderr).ConfigureAwait(false);
