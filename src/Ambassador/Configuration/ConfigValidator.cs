@@ -68,13 +68,17 @@ internal sealed class ConfigValidator(IEnumerable<OptionSection> sections, IEnum
         }
         catch (JsonException ex)
         {
-            return $"invalid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}; fix the syntax there (comments and trailing commas are allowed)";
+            return InvalidJson(ex);
         }
         catch (IOException ex)
         {
             return $"cannot be read ({ex.Message}); check the file's permissions";
         }
     }
+
+    /// <summary>The problem text for a file that does not parse, from the parser's position (zero-based, printed one-based).</summary>
+    public static string InvalidJson(JsonException ex) =>
+        $"invalid JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}; fix the syntax there (comments and trailing commas are allowed)";
 
     private void ValidateProxy(IConfiguration candidate, ConfigProblems problems)
     {
