@@ -230,7 +230,9 @@ internal static class ConfigurationSchema
         }
 
         w.WriteString("type", "object");
-        if ((doc ?? node.Doc) is { } description)
+        // A map of named sections says what each entry is, so the hover on "Policies" explains its names.
+        var each = node.Children.TryGetValue("*", out var entry) && entry.Doc is { } entryDoc ? $"By name; each entry: {entryDoc}" : null;
+        if ((doc ?? node.Doc ?? each) is { } description)
         {
             w.WriteString("description", description);
         }
