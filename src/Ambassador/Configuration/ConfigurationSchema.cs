@@ -20,7 +20,11 @@ internal sealed record ProxyPolicyNames(
     IReadOnlyList<string> AvailableDestinations);
 
 /// <summary>A metadata key Ambassador reads from a cluster or destination (YARP metadata is otherwise free-form).</summary>
-internal sealed record MetadataKey(string Key, string Doc, params string[] Examples);
+/// <param name="Key">The metadata key.</param>
+/// <param name="Values">What a value looks like, for the docs' values column.</param>
+/// <param name="Doc">One line saying what it does.</param>
+/// <param name="Examples">Values editors offer for completion.</param>
+internal sealed record MetadataKey(string Key, string Values, string Doc, params string[] Examples);
 
 /// <summary>
 /// Generates the JSON schema of a configuration file (<c>schema/ambassador.schema.json</c>) and the option tables of
@@ -44,19 +48,19 @@ internal static class ConfigurationSchema
     /// <summary>Cluster metadata keys Ambassador reads (<c>ReverseProxy:Clusters:&lt;id&gt;:Metadata:&lt;key&gt;</c>).</summary>
     public static readonly IReadOnlyList<MetadataKey> ClusterMetadata =
     [
-        new(PolicyConstants.ClusterMetadataKey,
+        new(PolicyConstants.ClusterMetadataKey, $"a policy name, e.g. `{PolicyConstants.DefaultPolicyName}`, or `{PolicyConstants.NoPolicyName}`",
             $"The resilience policy of this cluster: a name under Ambassador:Policies, or '{PolicyConstants.NoPolicyName}' for no retries, breakers or policy timeouts. Default: {PolicyConstants.DefaultPolicyName}.",
             PolicyConstants.DefaultPolicyName, PolicyConstants.NoPolicyName),
-        new(UpstreamTlsMetadata.CaPath, "PEM bundle of CA certificates trusted for this cluster's https destinations instead of the system store."),
-        new(UpstreamTlsMetadata.ClientCertificatePath, "PEM client certificate (chain) presented to this cluster's destinations (mTLS); needs ClientKeyPath."),
-        new(UpstreamTlsMetadata.ClientKeyPath, "PEM private key of ClientCertificatePath."),
-        new(UpstreamTlsMetadata.Sni, "Server name sent in SNI and verified in the upstream certificate. Default: the destination's host."),
+        new(UpstreamTlsMetadata.CaPath, "a file path", "PEM bundle of CA certificates trusted for this cluster's https destinations instead of the system store."),
+        new(UpstreamTlsMetadata.ClientCertificatePath, "a file path", "PEM client certificate (chain) presented to this cluster's destinations (mTLS); needs ClientKeyPath."),
+        new(UpstreamTlsMetadata.ClientKeyPath, "a file path", "PEM private key of ClientCertificatePath."),
+        new(UpstreamTlsMetadata.Sni, "a host name", "Server name sent in SNI and verified in the upstream certificate. Default: the destination's host."),
     ];
 
     /// <summary>Destination metadata keys Ambassador reads (<c>…:Destinations:&lt;d&gt;:Metadata:&lt;key&gt;</c>).</summary>
     public static readonly IReadOnlyList<MetadataKey> DestinationMetadata =
     [
-        new(ConsulConstants.DiscoveryMetadataKey,
+        new(ConsulConstants.DiscoveryMetadataKey, $"`{ConsulConstants.StaticDiscovery}`",
             $"'{ConsulConstants.StaticDiscovery}' keeps this destination's address as written: its host name is not a service for discovery to resolve.",
             ConsulConstants.StaticDiscovery),
     ];
@@ -168,13 +172,7 @@ internal static class ConfigurationSchema
         text.Append("| key | values | description |\n|---|---|---|\n");
         foreach (var key in keys)
         {
-            var values = key.Examples.Length == 0 ? "a file path" : string.Join(", ", key.Examples.Select(e => $"`{e}`"));
-            if (key.Key == UpstreamTlsMetadata.Sni)
-            {
-                values = "a host name";
-            }
-
-            text.Append("| `").Append(key.Key).Append("` | ").Append(values).Append(" | ").Append(Cell(key.Doc)).Append(" |\n");
+            text.Append("| `").Append(key.Key).Append("` | ").Append(key.Values).Append(" | ").Append(Cell(key.Doc)).Append(" |\n");
         }
     }
 
