@@ -3,6 +3,8 @@
 #   - docker-compose.yml parses and matches the Compose schema (docker-compose config -q),
 #   - every YAML file under deploy/ and the compose file pass yamllint (.yamllint),
 #   - the Kubernetes manifests keep the sidecar contract (native sidecar, probes, resources, ConfigMap),
+#   - each inventory instance (compose and Kubernetes) has its own ambassador registering it in Consul, with the
+#     app's address, port and health path agreeing with the app's own settings, and the order side discovers it there,
 #   - the Ambassador config files shipped for compose/Kubernetes are valid JSON.
 # Installs docker-compose and yamllint from Debian when missing. Called by .ci/run.
 set -euo pipefail
@@ -77,8 +79,72 @@ if deployment:
         env = {e["name"]: e.get("value") for e in c.get("env", [])}
         check(env.get("Ambassador__BaseAddress") == "http://localhost:3000", "order-service must call the sidecar on localhost:3000")
 
+def check_inventory_sidecar_config(where, config, app_port):
+    amb = config.get("Ambassador", {})
+    app = amb.get("App", {})
+    check(app.get("Address") == f"http://127.0.0.1:{app_port}", f"{where}: Ambassador:App:Address must be the app beside it, http://127.0.0.1:{app_port}")
+    check(app.get("HealthPath") == "/health", f"{where}: Ambassador:App:HealthPath must be the inventory's /health")
+    check(amb.get("Registration", {}).get("Consul", {}).get("ServiceName") == "inventory",
+          f"{where}: Ambassador:Registration:Consul:ServiceName must be inventory (the name the order side discovers)")
+
+def check_order_side_uses_consul(where, config):
+    cluster = config.get("ReverseProxy", {}).get("Clusters", {}).get("inventory", {})
+    addresses = [d.get("Address") for d in cluster.get("Destinations", {}).values()]
+    check(addresses == ["http://inventory"], f"{where}: the inventory cluster must name the Consul service (http://inventory)")
+
+if config:
+    check_order_side_uses_consul("ConfigMap order-service-ambassador", json.loads(config["data"]["ambassador.json"]))
+if deployment:
+    env = {e["name"]: e for c in deployment["spec"]["template"]["spec"].get("initContainers", []) if c["name"] == "ambassador" for e in c.get("env", [])}
+    check("Ambassador__Discovery__Consul__Address" in env, "order-service ambassador needs Ambassador__Discovery__Consul__Address")
+
+inventory = kinds.get(("Deployment", "inventory"))
+inventory_config = kinds.get(("ConfigMap", "inventory-ambassador"))
+check(inventory is not None, "inventory Deployment missing")
+check(inventory_config is not None, "ConfigMap inventory-ambassador missing")
+if inventory and inventory_config:
+    spec = inventory["spec"]["template"]["spec"]
+    containers = {c["name"]: c for c in spec.get("containers", [])}
+    app = containers.get("inventory")
+    sidecar = containers.get("ambassador")
+    check(app is not None and sidecar is not None, "inventory pod needs containers inventory and ambassador")
+    if app and sidecar:
+        app_ports = {p["name"]: p["containerPort"] for p in app.get("ports", [])}
+        check(app.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/health", "inventory readinessProbe must GET /health")
+        check_inventory_sidecar_config("ConfigMap inventory-ambassador", json.loads(inventory_config["data"]["ambassador.json"]), app_ports.get("http"))
+        env = {e["name"]: e for e in sidecar.get("env", [])}
+        check("Ambassador__Discovery__Consul__Address" in env, "inventory ambassador needs Ambassador__Discovery__Consul__Address")
+        check(env.get("Ambassador__Registration__Consul__Address", {}).get("value") == "$(POD_IP)",
+              "inventory ambassador must advertise the pod IP (Ambassador__Registration__Consul__Address=$(POD_IP))")
+        ports = {p["name"]: p["containerPort"] for p in sidecar.get("ports", [])}
+        check(ports.get("admin") == 9901, "inventory ambassador must expose admin port 9901")
+        for probe, path in [("startupProbe", "/healthz"), ("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")]:
+            get = sidecar.get(probe, {}).get("httpGet", {})
+            check(get.get("path") == path and get.get("port") in ("admin", 9901), f"inventory ambassador {probe} must GET {path} on the admin port")
+        volumes = {v["name"]: v for v in spec.get("volumes", [])}
+        mounted = [m["name"] for m in sidecar.get("volumeMounts", [])]
+        check(any(volumes.get(n, {}).get("configMap", {}).get("name") == "inventory-ambassador" for n in mounted),
+              "inventory ambassador must mount the ConfigMap inventory-ambassador")
+
 with open("deploy/compose/ambassador.json") as f:
-    json.load(f)
+    check_order_side_uses_consul("deploy/compose/ambassador.json", json.load(f))
+with open("deploy/compose/inventory-ambassador.json") as f:
+    # The inventory image listens on 8080 (ASPNETCORE_URLS in samples/InventoryService/Dockerfile).
+    check_inventory_sidecar_config("deploy/compose/inventory-ambassador.json", json.load(f), 8080)
+with open("docker-compose.yml") as f:
+    services = yaml.safe_load(f)["services"]
+instances = [n for n in services if n.startswith("inventory-") and not n.endswith("-ambassador")]
+check(len(instances) >= 2, "compose needs at least two inventory instances")
+for name in instances:
+    check(not any(k.startswith("Consul__") for k in (services[name].get("environment") or {})), f"compose {name} must not register itself (no Consul__* env)")
+    sidecar = services.get(f"{name}-ambassador")
+    check(sidecar is not None, f"compose {name} needs its own ambassador {name}-ambassador")
+    if sidecar:
+        check(sidecar.get("network_mode") == f"service:{name}", f"compose {name}-ambassador must share {name}'s network namespace")
+        check(any(v.startswith("./deploy/compose/inventory-ambassador.json:") for v in sidecar.get("volumes", [])), f"compose {name}-ambassador must mount deploy/compose/inventory-ambassador.json")
+        env = sidecar.get("environment") or {}
+        check(env.get("Ambassador__Registration__Consul__Address") == name, f"compose {name}-ambassador must advertise {name}")
+        check(env.get("Ambassador__Discovery__Consul__Address") == "http://consul:8500", f"compose {name}-ambassador must use the consul service")
 
 if errors:
     for e in errors:

@@ -76,8 +76,41 @@ fi
 [ -x "$aot" ] || { echo "missing $aot (run without --no-build)" >&2; exit 1; }
 [ -f "$jit" ] || { echo "missing $jit (run without --no-build)" >&2; exit 1; }
 
+# ---- Unix-socket block: the app's hop over TCP loopback vs the proxy's Unix socket (bench/unix_socket.py) ----
+#   bench/run.sh --unix-socket        adds it after the main benchmark
+#   bench/run.sh --unix-socket-only   runs only it (about 1.5 minutes after the build)
+unix_socket=0
+unix_socket_only=0
+rest=()
+for a in ${args[@]+"${args[@]}"}; do
+  case "$a" in
+    --unix-socket) unix_socket=1 ;;
+    --unix-socket-only) unix_socket=1; unix_socket_only=1 ;;
+    *) rest+=("$a") ;;
+  esac
+done
+args=(${rest[@]+"${rest[@]}"})
+run_unix_socket() {
+  local client="$root/artifacts/publish/unix-socket-load/UnixSocketLoad.dll"
+  if [ "$build" = 1 ]; then
+    say "publishing bench/UnixSocketLoad -> artifacts/publish/unix-socket-load"
+    dotnet publish bench/UnixSocketLoad -c Release -o artifacts/publish/unix-socket-load -nologo -v:q >&2
+  fi
+  [ -f "$client" ] || { echo "missing $client (run without --no-build)" >&2; return 1; }
+  say "benchmarking the app's hop: TCP loopback vs Unix socket"
+  python3 bench/unix_socket.py --aot "$aot" --client "$client"
+}
+if [ "$unix_socket_only" = 1 ]; then
+  rc=0
+  run_unix_socket || rc=$?
+  say "done (exit $rc)"
+  exit $rc
+fi
+# ---- end of the Unix-socket block ----
+
 say "benchmarking"
 rc=0
 python3 bench/bench.py --aot "$aot" --jit "$jit" ${args[@]+"${args[@]}"} || rc=$?
+if [ "$unix_socket" = 1 ]; then run_unix_socket || rc=$?; fi
 say "done (exit $rc)"
 exit $rc

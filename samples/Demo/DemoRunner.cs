@@ -115,6 +115,7 @@ internal sealed class DemoRunner : IDisposable
 
         await SwitchFailureAsync(_setup.InventoryB, fail: false, cancellationToken);
         await WaitUntilServedByAsync(DemoConstants.InventoryB, cancellationToken);
+        phases.Add(await ConsulRegistrationPhase.RunAsync(_setup, _http, _out, cancellationToken));
 
         await _children.Single(c => c.Name == DemoConstants.InventoryB).StopAsync();
         _out.WriteLine();

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace InventoryService;
 
 /// <summary>
-/// The instance's name and advertised endpoint. Both come from the listening address, which is only
-/// known once the server has started (ports may be 0), so they are computed on first use.
+/// The instance's name. By default it comes from the listening address, which is only known once the server has
+/// started (ports may be 0), so it is computed on first use.
 /// </summary>
 internal sealed class InstanceIdentity(IServer server, IOptions<InventoryOptions> options)
 {
@@ -16,8 +16,8 @@ internal sealed class InstanceIdentity(IServer server, IOptions<InventoryOptions
         ? configured
         : ListeningAddress() is { } address ? $"inventory@{address.Host}:{address.Port}" : "inventory";
 
-    /// <summary>The first address the server listens on, or null before the server has started.</summary>
-    public Uri? ListeningAddress()
+    // The first address the server listens on, or null before the server has started.
+    private Uri? ListeningAddress()
     {
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses;
         var first = addresses?.FirstOrDefault();

@@ -1,10 +1,11 @@
-using InventoryService.Consul;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace InventoryService;
 
 /// <summary>
-/// Composition root of the inventory sample: an upstream that Ambassador load-balances over.
+/// Composition root of the inventory sample: an upstream that Ambassador load-balances over. It carries no
+/// service-discovery code: its own sidecar ambassador registers it in Consul, probes its <c>/health</c> and
+/// deregisters it on stop, so a Go, Node or Java service would need nothing either.
 /// Program.cs and the functional tests build the app through <see cref="Build"/>, so both run the same code.
 /// </summary>
 public static class InventoryApp
@@ -22,7 +23,6 @@ public static class InventoryApp
         builder.Services.Configure<InventoryOptions>(builder.Configuration.GetSection(InventoryOptions.SectionName));
         builder.Services.AddSingleton<FailureSwitch>();
         builder.Services.AddSingleton<InstanceIdentity>();
-        builder.Services.AddInventoryConsulRegistration(builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using InventoryService.Consul;
 
 namespace InventoryService;
 
@@ -18,5 +17,4 @@ public sealed record HealthReport(string Status, string Instance);
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(InventoryItem))]
 [JsonSerializable(typeof(HealthReport))]
-[JsonSerializable(typeof(ConsulServiceRegistration))]
 internal sealed partial class InventoryJsonContext : JsonSerializerContext;

@@ -6,6 +6,12 @@ namespace Ambassador.Hosting;
 /// </summary>
 internal interface IPreStopAction
 {
-    /// <summary>Runs once on shutdown; must bound its own duration and never throw.</summary>
+    /// <summary>Runs once on shutdown; must bound its own duration (by <see cref="MaxDuration"/>) and never throw.</summary>
     Task RunAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The longest <see cref="RunAsync"/> takes. It is added to the host's shutdown timeout: the actions share the host's
+    /// stop token with the pre-stop delay and the drain, and a slow action must not shorten the drain.
+    /// </summary>
+    TimeSpan MaxDuration { get; }
 }

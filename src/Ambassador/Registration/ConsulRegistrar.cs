@@ -118,6 +118,9 @@ internal sealed partial class ConsulRegistrar : BackgroundService, IPreStopActio
         }
     }
 
+    /// <summary>The deregistration's bound when registration is on; nothing to wait for otherwise.</summary>
+    public TimeSpan MaxDuration => _options.CurrentValue.IsEnabled ? ConsulRegistrationConstants.DeregisterTimeout : TimeSpan.Zero;
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await _stop.CancelAsync().ConfigureAwait(false);

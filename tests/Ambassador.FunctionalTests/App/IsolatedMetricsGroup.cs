@@ -5,6 +5,13 @@ namespace Ambassador.FunctionalTests.App;
 /// the same test process, its <c>ambassador.app.healthy</c> gauge shows up on this host's <c>/metrics</c> too. Tests
 /// that assert the gauge is absent (or reads a given value) run alone.
 /// </summary>
+/// <remarks>
+/// Process-wide because OpenTelemetry's meter provider subscribes to meters by name only, not by the
+/// <c>IMeterFactory</c> (host) that created them. xUnit 2 runs a collection with <c>DisableParallelization</c> after
+/// every parallel collection has finished, so no other test's host is alive meanwhile (every test disposes its hosts),
+/// and these tests' own hosts cannot show up on another test's <c>/metrics</c>. Only these tests read
+/// <c>ambassador_app_*</c>.
+/// </remarks>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class IsolatedMetricsGroup
 {

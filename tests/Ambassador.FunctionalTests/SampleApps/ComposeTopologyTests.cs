@@ -13,74 +13,105 @@ using Response = WireMock.ResponseBuilders.Response;
 namespace Ambassador.FunctionalTests.SampleApps;
 
 /// <summary>
-/// docker-compose.yml's topology without Docker: inventory instances register themselves with a Consul agent,
-/// the ambassador discovers them in Consul's catalog, and the order app only ever calls the ambassador.
+/// docker-compose.yml's topology without Docker: each inventory instance's own ambassador registers it with a Consul
+/// agent, the order app's ambassador discovers them in Consul's catalog, and the order app only ever calls its ambassador.
 /// </summary>
 public sealed class ComposeTopologyTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task GetOrder_WithConsulDiscovery_ReachesSelfRegisteredInstancesAndStopsUsingADeregisteredOne()
+    public async Task GetOrder_WithConsulDiscovery_ReachesSidecarRegisteredInstancesAndStopsUsingADeregisteredOne()
     {
         using var catalog = new ConsulStub("inventory");
         using var agent = new ConsulAgentStub(catalog);
-        await using var a = await SampleApp.StartInventoryAsync("inventory-1", $"--Consul:Address={agent.Url}");
-        var b = await SampleApp.StartInventoryAsync("inventory-2", $"--Consul:Address={agent.Url}");
-        await Poll.UntilAsync(() => agent.Registered.Count == 2, Deadline, "both instances register themselves");
-
-        await using var ambassador = await TestAmbassador.StartAsync($$"""
-            {
-              "Ambassador": { "Discovery": { "Consul": { "Address": "{{catalog.Url}}", "WaitTime": "00:00:30" } } },
-              "ReverseProxy": {
-                "Routes": { "inventory": { "ClusterId": "inventory", "Match": { "Path": "/inventory/{**rest}" } } },
-                "Clusters": { "inventory": { "LoadBalancingPolicy": "RoundRobin", "Destinations": { "inventory": { "Address": "http://inventory" } } } }
-              }
-            }
-            """);
-        await using var order = await SampleApp.StartOrderAsync(ambassador.ProxyAddress, ambassador.AdminAddress);
-        await Poll.UntilAsync(async () => (await order.Client.GetAsync("health")).IsSuccessStatusCode, Deadline,
-            "the ambassador resolved the inventory service, so the app's /health reports its sidecar ready");
-
-        // Polled: /readyz turns ready at the first resolution, and YARP applies the destinations just after, so
-        // the very first orders may still meet no-healthy-destination.
-        var served = new HashSet<string>();
-        var last = string.Empty;
+        await using var a = await SampleApp.StartInventoryAsync("inventory-1");
+        await using var sidecarA = await StartInboundSidecarAsync(a, agent);
+        await using var b = await SampleApp.StartInventoryAsync("inventory-2");
+        var sidecarB = await StartInboundSidecarAsync(b, agent);
+        // Stopped mid-test; a failure before that must not leave its registration loop running in this test process.
+        var sidecarBStopped = false;
         try
         {
-            await Poll.UntilAsync(async () =>
-            {
-                using var response = await order.Client.GetAsync("orders/sku-1");
-                last = await response.Content.ReadAsStringAsync();
-                if (response.IsSuccessStatusCode)
+            await Poll.UntilAsync(() => agent.Registered.Count == 2, Deadline, "each instance's sidecar registers it");
+
+            await using var ambassador = await TestAmbassador.StartAsync($$"""
                 {
-                    using var json = JsonDocument.Parse(last);
-                    served.Add(json.RootElement.GetProperty("inventoryInstance").GetString()!);
+                  "Ambassador": { "Discovery": { "Consul": { "Address": "{{catalog.Url}}", "WaitTime": "00:00:30" } } },
+                  "ReverseProxy": {
+                    "Routes": { "inventory": { "ClusterId": "inventory", "Match": { "Path": "/inventory/{**rest}" } } },
+                    "Clusters": { "inventory": { "LoadBalancingPolicy": "RoundRobin", "Destinations": { "inventory": { "Address": "http://inventory" } } } }
+                  }
                 }
+                """);
+            await using var order = await SampleApp.StartOrderAsync(ambassador.ProxyAddress, ambassador.AdminAddress);
+            await Poll.UntilAsync(async () => (await order.Client.GetAsync("health")).IsSuccessStatusCode, Deadline,
+                "the ambassador resolved the inventory service, so the app's /health reports its sidecar ready");
 
-                return served.SetEquals(["inventory-1", "inventory-2"]);
-            }, Deadline, "orders reach both self-registered instances through the ambassador");
+            // Polled: /readyz turns ready at the first resolution, and YARP applies the destinations just after, so
+            // the very first orders may still meet no-healthy-destination.
+            var served = new HashSet<string>();
+            var last = string.Empty;
+            try
+            {
+                await Poll.UntilAsync(async () =>
+                {
+                    using var response = await order.Client.GetAsync("orders/sku-1");
+                    last = await response.Content.ReadAsStringAsync();
+                    if (response.IsSuccessStatusCode)
+                    {
+                        using var json = JsonDocument.Parse(last);
+                        served.Add(json.RootElement.GetProperty("inventoryInstance").GetString()!);
+                    }
+
+                    return served.SetEquals(["inventory-1", "inventory-2"]);
+                }, Deadline, "orders reach both self-registered instances through the ambassador");
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException(
+                    $"{ex.Message}\nserved: {string.Join(", ", served)}\nlast order answer: {last}\n"
+                    + $"/admin/clusters: {await ambassador.AdminClient.GetStringAsync("admin/clusters")}\n"
+                    + $"catalog queries: {string.Join(" | ", catalog.Requests.Select(r => $"{r.At:HH:mm:ss.fff} {r.Path}?index={r.Query.GetValueOrDefault("index")}"))}\n"
+                    + $"agent registrations: {string.Join(", ", agent.Registered.Keys)}", ex);
+            }
+
+            // As compose stops a sidecar before the app it depends on: the sidecar deregisters, then the app goes.
+            sidecarBStopped = true;
+            await sidecarB.DisposeAsync();
+            Assert.DoesNotContain(agent.Registered.Keys, id => id.EndsWith($"-{b.Address.Port}", StringComparison.Ordinal));
+            await b.StopAsync();
+            await Poll.UntilAsync(async () => (await ambassador.AdminClient.GetStringAsync("admin/clusters")).Contains($":{a.Address.Port}", StringComparison.Ordinal)
+                    && !(await ambassador.AdminClient.GetStringAsync("admin/clusters")).Contains($":{b.Address.Port}", StringComparison.Ordinal),
+                Deadline, "the ambassador drops the deregistered instance");
+
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.Equal("inventory-1", await OrderInstanceAsync(order));
+            }
         }
-        catch (TimeoutException ex)
+        finally
         {
-            throw new TimeoutException(
-                $"{ex.Message}\nserved: {string.Join(", ", served)}\nlast order answer: {last}\n"
-                + $"/admin/clusters: {await ambassador.AdminClient.GetStringAsync("admin/clusters")}\n"
-                + $"catalog queries: {string.Join(" | ", catalog.Requests.Select(r => $"{r.At:HH:mm:ss.fff} {r.Path}?index={r.Query.GetValueOrDefault("index")}"))}\n"
-                + $"agent registrations: {string.Join(", ", agent.Registered.Keys)}", ex);
-        }
-
-        await b.DisposeAsync(); // graceful stop: deregisters first
-        Assert.DoesNotContain(agent.Registered.Keys, id => id.EndsWith($"-{b.Address.Port}", StringComparison.Ordinal));
-        await Poll.UntilAsync(async () => (await ambassador.AdminClient.GetStringAsync("admin/clusters")).Contains($":{a.Address.Port}", StringComparison.Ordinal)
-                && !(await ambassador.AdminClient.GetStringAsync("admin/clusters")).Contains($":{b.Address.Port}", StringComparison.Ordinal),
-            Deadline, "the ambassador drops the deregistered instance");
-
-        for (var i = 0; i < 4; i++)
-        {
-            Assert.Equal("inventory-1", await OrderInstanceAsync(order));
+            if (!sidecarBStopped)
+            {
+                await sidecarB.DisposeAsync();
+            }
         }
     }
+
+    /// <summary>
+    /// The inventory instance's own ambassador, configured as deploy/compose/inventory-ambassador.json is: it probes the
+    /// app's <c>/health</c> and registers the app in Consul with a TTL check (the instance has no Consul code).
+    /// </summary>
+    private static Task<TestAmbassador> StartInboundSidecarAsync(SampleApp inventory, ConsulAgentStub agent) => TestAmbassador.StartAsync($$"""
+        {
+          "Ambassador": {
+            "App": { "Address": "{{inventory.Address.GetLeftPart(UriPartial.Authority)}}", "HealthPath": "/health", "Health": { "Interval": "00:00:00.200", "Timeout": "00:00:00.200" } },
+            "Discovery": { "Consul": { "Address": "{{agent.Url}}" } },
+            "Registration": { "Consul": { "ServiceName": "inventory" } }
+          }
+        }
+        """);
 
     private static async Task<string> OrderInstanceAsync(SampleApp order)
     {
@@ -93,7 +124,7 @@ public sealed class ComposeTopologyTests
 
     /// <summary>
     /// A Consul agent's <c>/v1/agent/service/register|deregister</c> that writes into the catalog stub, as a real agent
-    /// does (checks are taken as passing).
+    /// does, and answers the TTL updates and <c>GET /v1/agent/service/:id</c> a sidecar sends (checks are taken as passing).
     /// </summary>
     private sealed class ConsulAgentStub : IDisposable
     {
@@ -109,6 +140,10 @@ public sealed class ComposeTopologyTests
                 .RespondWith(Response.Create().WithCallback(Register));
             _server.Given(Request.Create().WithPath("/v1/agent/service/deregister/*").UsingPut())
                 .RespondWith(Response.Create().WithCallback(Deregister));
+            _server.Given(Request.Create().WithPath("/v1/agent/check/*").UsingPut())
+                .RespondWith(Response.Create().WithStatusCode(200));
+            _server.Given(Request.Create().WithPath("/v1/agent/service/*").UsingGet())
+                .RespondWith(Response.Create().WithCallback(Known));
         }
 
         public string Url => _server.Url!;
@@ -140,6 +175,10 @@ public sealed class ComposeTopologyTests
 
             return new ResponseMessage { StatusCode = 200 };
         }
+
+        // The sidecar asks after every probe whether the agent still knows the service; 404 would make it register again.
+        private ResponseMessage Known(IRequestMessage request) =>
+            new() { StatusCode = Registered.ContainsKey(Uri.UnescapeDataString(request.Path["/v1/agent/service/".Length..])) ? 200 : 404 };
 
         // Under the lock: two registrations arriving together must not publish a stale snapshot last.
         private void Publish() => _catalog.SetInstances([.. Registered.Values.OrderBy(i => i.Port)]);

@@ -47,6 +47,11 @@ public sealed class DemoTests
 
         // Phase 1 has nothing failing: every order must succeed there, whatever features this build has.
         Assert.Matches(@"1\. both inventory instances healthy\s*\|\s*20\s*\|\s*20\s*\|\s*0\s", output);
+
+        // The instances registered by their sidecars, one deregistered by SIGTERM mid-traffic: no order may fail.
+        Assert.Matches(@"2b\. registered in Consul by their sidecars; inventory-b's sidecar gets SIGTERM\s*\|\s*20\s*\|\s*20\s*\|\s*0\s", output);
+        Assert.Matches(@"SIGTERM -> deregistration from Consul: \d+ ms .*the sidecar exited with code 0", output);
+        Assert.Contains("Phase 2b stopped the 4 processes it started and its Consul stand-in.", output, StringComparison.Ordinal);
     }
 
     private static bool IsRunning(int pid)
