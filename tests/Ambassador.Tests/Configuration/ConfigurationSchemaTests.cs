@@ -72,10 +72,20 @@ public sealed class ConfigurationSchemaTests
             problems.AddRange(Evaluate(File.ReadAllText(Path.Combine(RepoRoot, config))).Select(p => $"{config}: {p}"));
         }
 
-        // The Kubernetes ConfigMap carries the sidecar's config as an embedded JSON document.
-        var configMap = "deploy/kubernetes/ambassador-config.yaml";
-        problems.AddRange(Evaluate(EmbeddedJson(Path.Combine(RepoRoot, configMap), "ambassador.json")).Select(p => $"{configMap}: {p}"));
+        // Kubernetes ConfigMaps carry the sidecars' configs as embedded JSON documents.
+        var embedded = 0;
+        foreach (var manifest in Directory.EnumerateFiles(Path.Combine(RepoRoot, "deploy"), "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            foreach (var (line, json) in EmbeddedJson(manifest))
+            {
+                embedded++;
+                var where = $"{Path.GetRelativePath(RepoRoot, manifest).Replace('\\', '/')}:{line}";
+                problems.AddRange(Evaluate(json).Select(p => $"{where}: {p}"));
+            }
+        }
+
         Assert.Empty(problems);
+        Assert.True(embedded > 0, "no JSON document found in the deploy/ ConfigMaps: the check of embedded configs ran on nothing");
     }
 
     [Fact]
@@ -214,15 +224,31 @@ public sealed class ConfigurationSchemaTests
             .ToList();
     }
 
-    /// <summary>The block scalar <c>key: |</c> of a YAML file, unindented (enough YAML for a ConfigMap).</summary>
-    private static string EmbeddedJson(string yamlPath, string key)
+    /// <summary>
+    /// Every block scalar <c>name.json: |</c> of a YAML file with its 1-based line, unindented: enough YAML for a
+    /// ConfigMap's data.
+    /// </summary>
+    private static List<(int Line, string Json)> EmbeddedJson(string yamlPath)
     {
         var lines = File.ReadAllLines(yamlPath);
-        var start = Array.FindIndex(lines, l => l.Trim() == $"{key}: |");
-        Assert.True(start >= 0, $"{yamlPath}: no '{key}: |' block");
-        var body = lines.Skip(start + 1).TakeWhile(l => l.Length == 0 || l.StartsWith("    ", StringComparison.Ordinal)).ToList();
-        var indent = body.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
-        return string.Join('\n', body.Select(l => l.Length >= indent ? l[indent..] : l));
+        var found = new List<(int, string)>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var header = lines[i].TrimEnd();
+            if (!header.EndsWith(".json: |", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var keyIndent = header.Length - header.TrimStart().Length;
+            var body = lines.Skip(i + 1)
+                .TakeWhile(l => l.Trim().Length == 0 || l.Length - l.TrimStart().Length > keyIndent)
+                .ToList();
+            var indent = body.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
+            found.Add((i + 1, string.Join('\n', body.Select(l => l.Length >= indent ? l[indent..] : l))));
+        }
+
+        return found;
     }
 
     private static string RepoRoot { get; } = FindRepoRoot();
