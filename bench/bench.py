@@ -45,7 +45,7 @@ def free_port() -> int:
 
 
 def render(template: Path, dest: Path, **values: object) -> Path:
-    text = string.Template(template.read_text()).substitute({k: str(v) for k, v in values.items()})
+    text = string.Template(template.read_text()).substitute({"schema": "$schema", **{k: str(v) for k, v in values.items()}})  # JSON configs' "$schema" key stays
     dest.write_text(text)
     return dest
 

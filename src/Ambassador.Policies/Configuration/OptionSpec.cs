@@ -38,6 +38,21 @@ internal abstract class OptionSpec
         Doc = doc;
     }
 
+    /// <summary>
+    /// JSON schema pattern of an integer written as a string: configuration values from environment variables and
+    /// the command line are strings, and a JSON file may quote numbers too.
+    /// </summary>
+    public const string IntegerPattern = "^-?[0-9]+$";
+
+    /// <summary>JSON schema pattern of a number written as a string.</summary>
+    public const string NumberPattern = "^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$";
+
+    /// <summary>JSON schema pattern of a boolean written as a string (the binder ignores case).</summary>
+    public const string BooleanPattern = "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$";
+
+    /// <summary>JSON schema pattern of a TimeSpan as configuration writes it: <c>00:00:00.500</c>, <c>1.00:00:00</c>.</summary>
+    public const string DurationPattern = "^-?([0-9]+\\.)?[0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\\.[0-9]{1,7})?)?$";
+
     /// <summary>The key relative to its section, e.g. <c>Retry:MaxRetries</c>.</summary>
     public string Key { get; }
 
@@ -223,7 +238,7 @@ internal sealed class IntegerOption<T> : OptionSpec<T>
         writer.WriteStringValue("integer");
         writer.WriteStringValue("string");
         writer.WriteEndArray();
-        writer.WriteString("pattern", "^-?[0-9]+$");
+        writer.WriteString("pattern", IntegerPattern);
         writer.WriteNumber("minimum", long.CreateSaturating(Min));
         writer.WriteNumber("maximum", long.CreateSaturating(Max));
         writer.WriteNumber("default", long.CreateSaturating(Default));
@@ -273,7 +288,7 @@ internal sealed class NumberOption : OptionSpec<double>
         writer.WriteStringValue("number");
         writer.WriteStringValue("string");
         writer.WriteEndArray();
-        writer.WriteString("pattern", "^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$");
+        writer.WriteString("pattern", NumberPattern);
         writer.WriteNumber(MinExclusive ? "exclusiveMinimum" : "minimum", Min);
         writer.WriteNumber("maximum", Max);
         writer.WriteNumber("default", Default);
@@ -305,7 +320,7 @@ internal sealed class BooleanOption : OptionSpec<bool>
         writer.WriteStringValue("boolean");
         writer.WriteStringValue("string");
         writer.WriteEndArray();
-        writer.WriteString("pattern", "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$");
+        writer.WriteString("pattern", BooleanPattern);
         writer.WriteBoolean("default", Default);
         WriteCommon(writer);
     }
@@ -362,7 +377,7 @@ internal sealed class DurationOption : OptionSpec<TimeSpan>
     public override void WriteSchema(Utf8JsonWriter writer)
     {
         writer.WriteString("type", "string");
-        writer.WriteString("pattern", "^-?([0-9]+\\.)?[0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\\.[0-9]{1,7})?)?$");
+        writer.WriteString("pattern", DurationPattern);
         writer.WriteString("default", FormatDuration(Default));
         WriteCommon(writer);
     }
