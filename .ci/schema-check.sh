@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--write" ]; then
-  exec dotnet run --project src/Ambassador -- schema --write .
+  exec dotnet run --project src/Ambassador -- schema --write "$PWD"
 fi
 
 # Under .ci/run the suite step runs these tests; alone, the script runs them itself.

@@ -40,7 +40,7 @@ internal static class ConfigurationSchema
     public const string DocsPath = "docs/configuration.md";
 
     /// <summary>Line that opens the generated block in <see cref="DocsPath"/>.</summary>
-    public const string DocsBegin = "<!-- BEGIN generated option tables: edit the option tables in the code, then run `dotnet run --project src/Ambassador -- schema --write .` -->";
+    public const string DocsBegin = "<!-- BEGIN generated option tables: edit the option tables in the code, then run `dotnet run --project src/Ambassador -- schema --write \"$PWD\"` -->";
 
     /// <summary>Line that closes the generated block in <see cref="DocsPath"/>.</summary>
     public const string DocsEnd = "<!-- END generated option tables -->";

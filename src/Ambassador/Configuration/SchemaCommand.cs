@@ -31,7 +31,7 @@ internal static class SchemaCommand
         var docsPath = Path.Combine(root, ConfigurationSchema.DocsPath);
         if (!File.Exists(docsPath))
         {
-            stderr.WriteLine($"{docsPath}: file not found; give the repository root, e.g. schema --write .");
+            stderr.WriteLine($"{docsPath}: file not found; give the repository root, e.g. schema --write \"$PWD\" from the repository root");
             return AmbassadorHost.InvalidConfigurationExitCode;
         }
 

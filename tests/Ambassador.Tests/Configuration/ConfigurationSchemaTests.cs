@@ -10,7 +10,7 @@ namespace Ambassador.Tests.Configuration;
 /// </summary>
 public sealed class ConfigurationSchemaTests
 {
-    private const string Regenerate = "dotnet run --project src/Ambassador -- schema --write .";
+    private const string Regenerate = "dotnet run --project src/Ambassador -- schema --write \"$PWD\"";
 
     private static readonly JsonDocumentOptions ConfigJson = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
