@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Demo;
@@ -26,7 +24,7 @@ internal sealed class ConsulRegistrationPhase : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly TextWriter _out;
     private readonly List<ChildProcess> _children = [];
-    private readonly int[] _ports = FreeLoopbackPorts(8);
+    private readonly int[] _ports = DemoSetup.FreeLoopbackPorts(8);
     private DemoConsul? _consul;
 
     private ConsulRegistrationPhase(DemoSetup setup, HttpClient http, TextWriter output)
@@ -288,30 +286,6 @@ internal sealed class ConsulRegistrationPhase : IAsyncDisposable
         return groups.Count == 0 ? "no instance" : string.Join(", ", groups);
     }
 
-    // All listeners are held open until every port is picked, so the ports differ.
-    private static int[] FreeLoopbackPorts(int count)
-    {
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                listeners.Add(listener);
-            }
-
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Stop();
-                listener.Dispose();
-            }
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {

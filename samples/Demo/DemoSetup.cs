@@ -174,8 +174,8 @@ internal sealed class DemoSetup
         return "dotnet";
     }
 
-    // All listeners are held open until every port is picked, so the five ports differ.
-    private static int[] FreeLoopbackPorts(int count)
+    // All listeners are held open until every port is picked, so the ports differ.
+    internal static int[] FreeLoopbackPorts(int count)
     {
         var listeners = new List<TcpListener>();
         try

@@ -251,7 +251,7 @@ public sealed class ConfigurationSchemaTests
         return found;
     }
 
-    private static string RepoRoot { get; } = FindRepoRoot();
+    internal static string RepoRoot { get; } = FindRepoRoot();
 
     private static string FindRepoRoot()
     {

@@ -119,18 +119,5 @@ public sealed partial class DocsOptionTablesTests
     [GeneratedRegex(@"^`([A-Za-z<>*]+(?::[A-Za-z<>*]+)*)`$")]
     private static partial Regex KeyCell();
 
-    private static string RepoRoot { get; } = FindRepoRoot();
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ambassador.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Ambassador.slnx above {AppContext.BaseDirectory}");
-    }
+    private static string RepoRoot => ConfigurationSchemaTests.RepoRoot;
 }
