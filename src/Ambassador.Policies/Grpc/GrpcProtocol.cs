@@ -1,9 +1,15 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 
 namespace Ambassador.Policies.Grpc;
 
-/// <summary>The few pieces of the gRPC-over-HTTP/2 protocol a proxy needs: recognising a call, and its status headers.</summary>
+/// <summary>
+/// The few pieces of the gRPC-over-HTTP/2 protocol a proxy needs: recognising a call, and its status headers. The wire
+/// form of <c>grpc-status</c> (the codes the spec defines, as text, and how a value is read) lives here only; which
+/// status an Ambassador error carries is the error contract's (<c>ProxyProblem.GrpcStatusOf</c>).
+/// </summary>
 internal static class GrpcProtocol
 {
     public const string ContentType = "application/grpc";
@@ -12,7 +18,9 @@ internal static class GrpcProtocol
     public const string MessageHeader = "grpc-message";
     public const string TimeoutHeader = "grpc-timeout";
 
-    private const string UnavailableStatus = "14";
+    // Every status written is one of the spec's codes: their header text is formatted once.
+    private static readonly string[] StatusTexts =
+        [.. Enumerable.Range(0, (int)GrpcStatusCode.Unauthenticated + 1).Select(i => i.ToString(CultureInfo.InvariantCulture))];
 
     /// <summary>A gRPC call is any request whose content-type starts with <c>application/grpc</c> (the spec's rule; +proto, +json and gRPC-Web included).</summary>
     public static bool IsGrpcRequest(HttpRequest request) => IsGrpcContentType(request.ContentType);
@@ -32,8 +40,25 @@ internal static class GrpcProtocol
             && IsGrpcRequest(context.Request)
             && response.Headers.TryGetValue(StatusHeader, out var status)
             && status.Count == 1
-            && status[0] == UnavailableStatus;
+            && status[0] == StatusText(GrpcStatusCode.Unavailable);
     }
+
+    /// <summary>The <c>grpc-status</c> text of <paramref name="status"/>, e.g. <c>14</c>.</summary>
+    public static string StatusText(GrpcStatusCode status) => StatusTexts[(int)status];
+
+    /// <summary>The <c>grpc-status</c> text of a code the spec defines (0–16); null for any other number.</summary>
+    public static string? StatusText(int status) => (uint)status < (uint)StatusTexts.Length ? StatusTexts[status] : null;
+
+    /// <summary>Reads a <c>grpc-status</c> value that is exactly one decimal number.</summary>
+    public static bool TryParseStatus(StringValues value, out int status)
+    {
+        status = 0;
+        return value.Count == 1 && TryParseStatus(value[0], out status);
+    }
+
+    /// <summary>Reads one <c>grpc-status</c> value: a decimal number, no sign or spaces.</summary>
+    public static bool TryParseStatus(string? value, out int status) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out status);
 
     /// <summary>
     /// Writes a trailers-only answer: HTTP 200 and the status in the response headers, no body. Kestrel sends the
@@ -45,7 +70,7 @@ internal static class GrpcProtocol
         response.StatusCode = StatusCodes.Status200OK;
         // gRPC-Web callers read the same headers; answer in the family they spoke.
         response.ContentType = context.Request.ContentType!.StartsWith(WebContentType, StringComparison.OrdinalIgnoreCase) ? WebContentType : ContentType;
-        response.Headers[StatusHeader] = ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers[StatusHeader] = StatusText(status);
         response.Headers[MessageHeader] = PercentEncode(message);
     }
 

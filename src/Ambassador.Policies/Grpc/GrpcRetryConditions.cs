@@ -1,4 +1,3 @@
-using System.Globalization;
 using Ambassador.Policies.Retry;
 
 namespace Ambassador.Policies.Grpc;
@@ -23,8 +22,7 @@ internal static class GrpcRetryConditions
             return RetryConditions.None;
         }
 
-        var value = values.FirstOrDefault();
-        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var status)
+        return GrpcProtocol.TryParseStatus(values.FirstOrDefault(), out var status)
             ? ForStatus((GrpcStatusCode)status)
             : RetryConditions.None;
     }

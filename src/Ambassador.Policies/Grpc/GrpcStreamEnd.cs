@@ -73,7 +73,7 @@ internal sealed class GrpcStreamEnd : IHttpResetFeature, IHttpResponseBodyFeatur
     public void WriteTrailers(HttpResponse response, GrpcStatusCode status, string message, string reason, string reasonHeader)
     {
         Held = false;
-        response.AppendTrailer(GrpcProtocol.StatusHeader, ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        response.AppendTrailer(GrpcProtocol.StatusHeader, GrpcProtocol.StatusText(status));
         response.AppendTrailer(GrpcProtocol.MessageHeader, GrpcProtocol.PercentEncode(message));
         response.AppendTrailer(reasonHeader, reason);
     }

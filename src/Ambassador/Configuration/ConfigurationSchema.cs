@@ -293,25 +293,18 @@ internal static class ConfigurationSchema
         Str(w, "CorsPolicy", "Name of an ASP.NET CORS policy, Default or Disable.");
         Int(w, "MaxRequestBodySize", "Largest request body in bytes for this route; -1 for no limit. Default: Kestrel's limit.");
         StringMap(w, "Metadata", "Free-form route metadata.", []);
-        w.WritePropertyName("Transforms");
-        w.WriteStartObject();
-        w.WriteString("type", "array");
-        w.WriteString("description", "Request and response transforms in order, each an object such as { \"PathRemovePrefix\": \"/inventory\" }.");
-        w.WriteStartObject("items");
-        w.WriteString("type", "object");
-        w.WriteStartObject("properties");
-        foreach (var transform in (string[])["PathPrefix", "PathRemovePrefix", "PathSet", "PathPattern", "QueryValueParameter", "QueryRouteParameter", "QueryRemoveParameter", "RequestHeader", "RequestHeaderRemove", "RequestHeadersCopy", "RequestHeaderOriginalHost", "ResponseHeader", "ResponseHeaderRemove", "ResponseHeadersCopy", "ResponseTrailer", "ResponseTrailerRemove", "ResponseTrailersCopy", "Set", "Append", "When", "X-Forwarded", "Forwarded", "ClientCert", "HttpMethodChange"])
+        Items(w, "Transforms", "Request and response transforms in order, each an object such as { \"PathRemovePrefix\": \"/inventory\" }.", () =>
         {
-            TransformValue(w, transform);
-        }
-
-        w.WriteEndObject();
-        w.WritePropertyName("additionalProperties");
-        w.WriteStartObject();
-        TransformValueType(w);
-        w.WriteEndObject();
-        w.WriteEndObject();
-        w.WriteEndObject();
+            w.WriteString("type", "object");
+            Child(w, "properties", () =>
+            {
+                foreach (var transform in (string[])["PathPrefix", "PathRemovePrefix", "PathSet", "PathPattern", "QueryValueParameter", "QueryRouteParameter", "QueryRemoveParameter", "RequestHeader", "RequestHeaderRemove", "RequestHeadersCopy", "RequestHeaderOriginalHost", "ResponseHeader", "ResponseHeaderRemove", "ResponseHeadersCopy", "ResponseTrailer", "ResponseTrailerRemove", "ResponseTrailersCopy", "Set", "Append", "When", "X-Forwarded", "Forwarded", "ClientCert", "HttpMethodChange"])
+                {
+                    TransformValue(w, transform);
+                }
+            });
+            Child(w, "additionalProperties", () => TransformValueType(w));
+        });
         w.WriteEndObject();
         w.WriteBoolean("additionalProperties", false);
     }
@@ -372,18 +365,11 @@ internal static class ConfigurationSchema
         });
         Closed(w, "HttpClient", "The HTTP client to the destinations (upstream TLS certificates are set in Metadata).", () =>
         {
-            w.WritePropertyName("SslProtocols");
-            w.WriteStartObject();
-            w.WriteString("type", "array");
-            w.WriteString("description", "TLS versions allowed to the destinations. Default: the system's.");
-            w.WriteStartObject("items");
-            w.WriteString("type", "string");
-            w.WriteStartArray("enum");
-            w.WriteStringValue("Tls12");
-            w.WriteStringValue("Tls13");
-            w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteEndObject();
+            Items(w, "SslProtocols", "TLS versions allowed to the destinations. Default: the system's.", () =>
+            {
+                w.WriteString("type", "string");
+                Values(w, "enum", ["Tls12", "Tls13"]);
+            });
             Bool(w, "DangerousAcceptAnyServerCertificate", "Accept any upstream certificate (tests only; prefer Metadata:CaPath). Default: false.");
             Int(w, "MaxConnectionsPerServer", "Connections per destination. Default: no limit.");
             Bool(w, "EnableMultipleHttp2Connections", "Open more HTTP/2 connections when one is full. Default: true.");
@@ -401,10 +387,7 @@ internal static class ConfigurationSchema
             Duration(w, "ActivityTimeout", "Idle time allowed between bytes of a response before it is aborted. Default: 00:01:40.");
             w.WritePropertyName("Version");
             w.WriteStartObject();
-            w.WriteStartArray("type");
-            w.WriteStringValue("string");
-            w.WriteStringValue("number");
-            w.WriteEndArray();
+            Values(w, "type", ["string", "number"]);
             w.WriteStartArray("enum");
             foreach (var version in (string[])["1.0", "1.1", "2", "2.0", "3", "3.0"])
             {
@@ -440,20 +423,14 @@ internal static class ConfigurationSchema
 
     private static void Loose(Utf8JsonWriter w, string name, string doc)
     {
-        w.WriteStartObject(name);
-        w.WriteString("type", "object");
-        w.WriteString("description", doc);
+        Open(w, name, "object", doc);
         w.WriteEndObject();
     }
 
     private static void Closed(Utf8JsonWriter w, string name, string doc, Action properties)
     {
-        w.WriteStartObject(name);
-        w.WriteString("type", "object");
-        w.WriteString("description", doc);
-        w.WriteStartObject("properties");
-        properties();
-        w.WriteEndObject();
+        Open(w, name, "object", doc);
+        Child(w, "properties", properties);
         // YARP's reader ignores keys it does not know: a misspelt one would silently do nothing.
         w.WriteBoolean("additionalProperties", false);
         w.WriteEndObject();
@@ -461,42 +438,22 @@ internal static class ConfigurationSchema
 
     private static void Map(Utf8JsonWriter w, string name, string doc, Action value)
     {
-        w.WriteStartObject(name);
-        w.WriteString("type", "object");
-        w.WriteString("description", doc);
-        w.WriteStartObject("additionalProperties");
-        value();
-        w.WriteEndObject();
+        Open(w, name, "object", doc);
+        Child(w, "additionalProperties", value);
         w.WriteEndObject();
     }
 
     private static void Items(Utf8JsonWriter w, string name, string doc, Action item)
     {
-        w.WriteStartObject(name);
-        w.WriteString("type", "array");
-        w.WriteString("description", doc);
-        w.WriteStartObject("items");
-        item();
-        w.WriteEndObject();
+        Open(w, name, "array", doc);
+        Child(w, "items", item);
         w.WriteEndObject();
     }
 
     private static void Str(Utf8JsonWriter w, string name, string doc, params string[] examples)
     {
-        w.WriteStartObject(name);
-        w.WriteString("type", "string");
-        w.WriteString("description", doc);
-        if (examples.Length > 0)
-        {
-            w.WriteStartArray("examples");
-            foreach (var example in examples)
-            {
-                w.WriteStringValue(example);
-            }
-
-            w.WriteEndArray();
-        }
-
+        Open(w, name, "string", doc);
+        Examples(w, examples);
         w.WriteEndObject();
     }
 
@@ -504,81 +461,49 @@ internal static class ConfigurationSchema
     {
         w.WriteStartObject(name);
         w.WriteString("type", "string");
-        w.WriteStartArray("enum");
-        foreach (var value in values)
-        {
-            w.WriteStringValue(value);
-        }
-
-        w.WriteEndArray();
+        Values(w, "enum", values);
         w.WriteString("description", doc);
         w.WriteEndObject();
     }
 
-    private static void StrList(Utf8JsonWriter w, string name, string doc, params string[] examples)
-    {
-        w.WriteStartObject(name);
-        w.WriteString("type", "array");
-        w.WriteString("description", doc);
-        w.WriteStartObject("items");
-        w.WriteString("type", "string");
-        if (examples.Length > 0)
+    private static void StrList(Utf8JsonWriter w, string name, string doc, params string[] examples) =>
+        Items(w, name, doc, () =>
         {
-            w.WriteStartArray("examples");
-            foreach (var example in examples)
-            {
-                w.WriteStringValue(example);
-            }
-
-            w.WriteEndArray();
-        }
-
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
+            w.WriteString("type", "string");
+            Examples(w, examples);
+        });
 
     private static void StringMap(Utf8JsonWriter w, string name, string doc, IReadOnlyList<MetadataKey> known)
     {
-        w.WriteStartObject(name);
-        w.WriteString("type", "object");
-        w.WriteString("description", doc);
+        Open(w, name, "object", doc);
         if (known.Count > 0)
         {
-            w.WriteStartObject("properties");
-            foreach (var key in known)
+            Child(w, "properties", () =>
             {
-                Str(w, key.Key, key.Doc, key.Examples);
-            }
-
-            w.WriteEndObject();
+                foreach (var key in known)
+                {
+                    Str(w, key.Key, key.Doc, key.Examples);
+                }
+            });
         }
 
-        w.WriteStartObject("additionalProperties");
-        w.WriteString("type", "string");
-        w.WriteEndObject();
+        Child(w, "additionalProperties", () => w.WriteString("type", "string"));
         w.WriteEndObject();
     }
 
-    private static void Bool(Utf8JsonWriter w, string name, string doc)
-    {
-        w.WriteStartObject(name);
-        w.WriteStartArray("type");
-        w.WriteStringValue("boolean");
-        w.WriteStringValue("string");
-        w.WriteEndArray();
-        w.WriteString("pattern", OptionSpec.BooleanPattern);
-        w.WriteString("description", doc);
-        w.WriteEndObject();
-    }
+    private static void Bool(Utf8JsonWriter w, string name, string doc) => TextOr(w, name, "boolean", OptionSpec.BooleanPattern, doc);
 
-    private static void Int(Utf8JsonWriter w, string name, string doc)
+    private static void Int(Utf8JsonWriter w, string name, string doc) => TextOr(w, name, "integer", OptionSpec.IntegerPattern, doc);
+
+    /// <summary>
+    /// A value JSON may write as <paramref name="type"/> or as text (configuration turns both into text), the text
+    /// checked by <paramref name="pattern"/>.
+    /// </summary>
+    private static void TextOr(Utf8JsonWriter w, string name, string type, string pattern, string doc)
     {
         w.WriteStartObject(name);
-        w.WriteStartArray("type");
-        w.WriteStringValue("integer");
-        w.WriteStringValue("string");
-        w.WriteEndArray();
-        w.WriteString("pattern", OptionSpec.IntegerPattern);
+        Values(w, "type", [type, "string"]);
+        w.WriteString("pattern", pattern);
         w.WriteString("description", doc);
         w.WriteEndObject();
     }
@@ -592,6 +517,40 @@ internal static class ConfigurationSchema
         w.WriteEndObject();
     }
 
+    /// <summary>Starts a property's schema with its type and description; the caller adds the rest and ends it.</summary>
+    private static void Open(Utf8JsonWriter w, string name, string type, string doc)
+    {
+        w.WriteStartObject(name);
+        w.WriteString("type", type);
+        w.WriteString("description", doc);
+    }
+
+    private static void Child(Utf8JsonWriter w, string name, Action body)
+    {
+        w.WriteStartObject(name);
+        body();
+        w.WriteEndObject();
+    }
+
+    private static void Values(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            w.WriteStringValue(value);
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void Examples(Utf8JsonWriter w, string[] examples)
+    {
+        if (examples.Length > 0)
+        {
+            Values(w, "examples", examples);
+        }
+    }
+
     private static void TransformValue(Utf8JsonWriter w, string name)
     {
         w.WriteStartObject(name);
@@ -602,11 +561,7 @@ internal static class ConfigurationSchema
     private static void TransformValueType(Utf8JsonWriter w)
     {
         // Transform values are strings to YARP; a JSON file may write true or a number, which configuration turns into text.
-        w.WriteStartArray("type");
-        w.WriteStringValue("string");
-        w.WriteStringValue("boolean");
-        w.WriteStringValue("number");
-        w.WriteEndArray();
+        Values(w, "type", ["string", "boolean", "number"]);
     }
 
     private sealed class Node

@@ -19,7 +19,10 @@ namespace Ambassador.Hosting;
 /// unchanged <see cref="SocketTransportFactory"/>. A listener is limited when its configured endpoint was registered by
 /// <see cref="ConnectionLimits.Limit"/>: Kestrel binds a listener with the very <see cref="EndPoint"/> object of its
 /// <c>ListenOptions</c> (so port 0 works), and binds <c>localhost</c> as two new loopback endpoints with the same port
-/// (matched by value).
+/// (matched by value). The Unix-socket proxy listener comes through here as well: Kestrel's transport manager asks each
+/// registered factory <c>CanBind</c> and binds with the first that says yes (the list is reversed, so ours is asked
+/// first), and the socket transport binds a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/> as it binds an
+/// <see cref="IPEndPoint"/>; <c>ListenUnixSocket</c>'s endpoint object is the one bound, so it is matched by reference.
 /// </remarks>
 internal sealed class ConnectionLimitListenerFactory(IOptions<SocketTransportOptions> options, ILoggerFactory loggerFactory)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector
@@ -82,12 +85,25 @@ internal sealed class ConnectionLimitListenerFactory(IOptions<SocketTransportOpt
             }
 
             var connection = await inner.AcceptAsync(cancellationToken).ConfigureAwait(false);
-            if (connection is not null)
+            if (connection is null)
             {
-                limits.Opened(connection);
+                return null;
             }
 
-            return connection;
+            try
+            {
+                // The slot seen free before the accept may be gone: every limited listener waits in accept at the same
+                // time, and another one may have taken the last slot meanwhile. This connection then waits here, its
+                // request unread, until one closes, so the proxy never serves more than the limit (at most one
+                // connection per limited listener waits in the process rather than in the backlog).
+                await limits.TakeSlotAsync(connection, _unbound.Token).ConfigureAwait(false);
+                return connection;
+            }
+            catch (OperationCanceledException) when (_unbound.IsCancellationRequested)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                return null;
+            }
         }
 
         public async ValueTask UnbindAsync(CancellationToken cancellationToken = default)

@@ -7,9 +7,11 @@ namespace Ambassador.Hosting;
 
 /// <summary>
 /// Bounds the proxy's memory and CPU under connection storms: at most <see cref="MaxConnections"/> connections on the
-/// proxy listeners (plain and TLS together; the admin listener is not counted), and per-connection buffers sized for a
-/// sidecar. At the limit the limited listeners stop accepting (<see cref="ConnectionLimitListenerFactory"/>), so a
-/// connection beyond it waits in the kernel's listen backlog until one closes. Kestrel's own
+/// proxy listeners (plain, TLS and the Unix socket together: one budget for the process, as HAProxy's <c>maxconn</c>,
+/// because what it protects is the process's memory whichever listener a connection came in on; the admin listener is
+/// not counted), and per-connection buffers sized for a sidecar. At the limit the limited listeners stop accepting
+/// (<see cref="ConnectionLimitListenerFactory"/>), so a connection beyond it waits in the kernel's listen backlog until
+/// one closes. Kestrel's own
 /// <see cref="KestrelServerLimits.MaxConcurrentConnections"/> is not used: it counts the admin listener too, and it
 /// accepts and closes each connection beyond the limit, which makes clients reconnect in a tight loop.
 /// </summary>
@@ -80,7 +82,21 @@ internal sealed partial class ConnectionLimits
     }
 
     /// <summary>Completes when a limited listener may accept one more connection (at once while below the limit).</summary>
-    internal async ValueTask WaitForSlotAsync(CancellationToken cancellationToken)
+    internal ValueTask WaitForSlotAsync(CancellationToken cancellationToken) => WaitAsync(take: false, cancellationToken);
+
+    /// <summary>
+    /// Takes a slot for <paramref name="connection"/>, which a limited listener accepted, waiting for one when the
+    /// other limited listeners took the last while this listener waited in accept; the slot is held until the
+    /// connection ends.
+    /// </summary>
+    internal async ValueTask TakeSlotAsync(ConnectionContext connection, CancellationToken cancellationToken)
+    {
+        await WaitAsync(take: true, cancellationToken).ConfigureAwait(false);
+        // Marks the connection as counted, so the middleware releases exactly the slots that were taken.
+        connection.Features.Set(this);
+    }
+
+    private async ValueTask WaitAsync(bool take, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -89,6 +105,11 @@ internal sealed partial class ConnectionLimits
             {
                 if (_open < MaxConnections)
                 {
+                    if (take)
+                    {
+                        _open++;
+                    }
+
                     return;
                 }
 
@@ -103,18 +124,6 @@ internal sealed partial class ConnectionLimits
 
             await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>A limited listener accepted <paramref name="connection"/>; its slot is held until the connection ends.</summary>
-    internal void Opened(ConnectionContext connection)
-    {
-        lock (_sync)
-        {
-            _open++;
-        }
-
-        // Marks the connection as counted, so the middleware releases exactly the slots that were taken.
-        connection.Features.Set(this);
     }
 
     private void Closed()

@@ -49,7 +49,7 @@ internal sealed class KestrelListeners(
         }
 
         // Same proxy routes over a Unix socket (the app's user reaches it without a TCP port); its mode is set once bound.
-        UnixSocketListener.Listen(server, addresses.ProxyUnixSocket, registry, h2c);
+        UnixSocketListener.Listen(server, addresses.ProxyUnixSocket, registry, h2c, limits);
 
         Listen(server, addresses.Admin, (options, _) =>
         {

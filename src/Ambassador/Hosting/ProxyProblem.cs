@@ -86,7 +86,8 @@ public static class ProxyProblem
     }
 
     /// <summary>
-    /// The gRPC status of one of Ambassador's errors: by reason where the reason says more than the HTTP status
+    /// The gRPC status of one of Ambassador's errors, decided here only (the stream-end trailers and the trailers-only
+    /// answer both ask it; telemetry reads the status back from the answer): by reason where the reason says more than the HTTP status
     /// (a timeout is DEADLINE_EXCEEDED, a too-large body RESOURCE_EXHAUSTED), otherwise the table gRPC clients use to
     /// map an HTTP status that came without a grpc-status.
     /// </summary>

@@ -62,9 +62,11 @@ internal sealed class UnixSocketListener(IOptionsMonitor<ListenerOptions> listen
 
     /// <summary>
     /// Adds the socket to <paramref name="kestrel"/> when <paramref name="path"/> is set. Called by
-    /// <see cref="KestrelListeners"/> at host start, from validated options, before Kestrel binds.
+    /// <see cref="KestrelListeners"/> at host start, from validated options, before Kestrel binds. Its connections
+    /// count against <paramref name="limits"/>, the budget the TCP proxy listeners share: the limit bounds the process's
+    /// memory, and a connection costs the same whichever proxy listener it came in on.
     /// </summary>
-    public static void Listen(KestrelServerOptions kestrel, string? path, ListenerRegistry registry, H2cPriorKnowledge h2c)
+    public static void Listen(KestrelServerOptions kestrel, string? path, ListenerRegistry registry, H2cPriorKnowledge h2c, ConnectionLimits limits)
     {
         if (string.IsNullOrEmpty(path))
         {
@@ -75,6 +77,7 @@ internal sealed class UnixSocketListener(IOptionsMonitor<ListenerOptions> listen
         kestrel.ListenUnixSocket(path, options =>
         {
             options.Protocols = HttpProtocols.Http1;
+            limits.Limit(options, localhost: false);
             options.Use(h2c.Middleware);
             registry.Add(ListenerName, options);
         });

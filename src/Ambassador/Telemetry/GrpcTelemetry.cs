@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using Ambassador.Policies.Grpc;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Primitives;
 
 namespace Ambassador.Telemetry;
 
@@ -20,9 +18,6 @@ internal static class GrpcTelemetry
     /// <summary>The metric label of <c>ambassador.requests</c> for gRPC requests.</summary>
     public const string StatusLabel = "grpc_status";
 
-    // 0–16 are the codes the spec defines; anything else (or no status: a reset stream) is one of two fixed values.
-    private static readonly string[] Labels = [.. Enumerable.Range(0, 17).Select(i => i.ToString(CultureInfo.InvariantCulture))];
-
     /// <summary>The call's gRPC status; null when the request is not gRPC or the answer carried none (a reset stream).</summary>
     public static int? StatusOf(HttpContext context, out bool isGrpc)
     {
@@ -32,22 +27,20 @@ internal static class GrpcTelemetry
             return null;
         }
 
-        if (TryParse(context.Response.Headers[GrpcProtocol.StatusHeader], out var status))
+        if (GrpcProtocol.TryParseStatus(context.Response.Headers[GrpcProtocol.StatusHeader], out var status))
         {
             return status;
         }
 
         var trailers = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers;
-        return trailers is not null && TryParse(trailers[GrpcProtocol.StatusHeader], out status) ? status : null;
+        return trailers is not null && GrpcProtocol.TryParseStatus(trailers[GrpcProtocol.StatusHeader], out status) ? status : null;
     }
 
-    /// <summary>The bounded label for a status: its code, <c>other</c> outside 0–16, <c>none</c> when there was none.</summary>
-    public static string Label(int? status) => status switch
-    {
-        null => "none",
-        >= 0 and < 17 => Labels[status.Value],
-        _ => "other",
-    };
+    /// <summary>
+    /// The bounded label for a status: its code (the header text of a code the spec defines), <c>other</c> for any other
+    /// number, <c>none</c> when there was none (a reset stream).
+    /// </summary>
+    public static string Label(int? status) => status is { } code ? GrpcProtocol.StatusText(code) ?? "other" : "none";
 
     /// <summary>Adds the OpenTelemetry RPC attributes to the request's server span (the path is <c>/package.Service/Method</c>).</summary>
     public static void TagSpan(Activity activity, HttpRequest request, int? status)
@@ -65,11 +58,5 @@ internal static class GrpcTelemetry
         {
             activity.SetTag(StatusCodeAttribute, code);
         }
-    }
-
-    private static bool TryParse(StringValues value, out int status)
-    {
-        status = 0;
-        return value.Count == 1 && int.TryParse(value[0], NumberStyles.None, CultureInfo.InvariantCulture, out status);
     }
 }

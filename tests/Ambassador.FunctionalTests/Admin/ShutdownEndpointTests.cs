@@ -1,7 +1,5 @@
 using System.Net;
 using Ambassador.FunctionalTests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 
 namespace Ambassador.FunctionalTests.Admin;
 
@@ -34,16 +32,9 @@ public sealed class ShutdownEndpointTests
     [Fact]
     public async Task Shutdown_Enabled_DrainsInFlightRequestAndExits0()
     {
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (upstream, address) = await Upstreams.StartKestrelAsync(app => app.MapGet("/slow", (RequestDelegate)(async ctx =>
-        {
-            arrived.TrySetResult();
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            await ctx.Response.WriteAsync("finished");
-        })));
+        var (upstream, address, arrived) = await Upstreams.StartSlowAsync(TimeSpan.FromSeconds(2));
         await using var _ = upstream;
-        var config = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".json");
-        await File.WriteAllTextAsync(config, $$"""
+        await using var amb = await AmbassadorProcess.StartServingAsync($$"""
             {
               "Ambassador": { "Admin": { "ShutdownEnabled": true }, "Lifecycle": { "DrainTimeout": "00:00:10" } },
               "ReverseProxy": {
@@ -52,28 +43,18 @@ public sealed class ShutdownEndpointTests
               }
             }
             """);
-        try
-        {
-            await using var amb = AmbassadorProcess.Start("--config", config,
-                "--Ambassador:Listeners:Proxy=http://127.0.0.1:0", "--Ambassador:Listeners:Admin=http://127.0.0.1:0");
-            await amb.WaitForStartAsync(TimeSpan.FromSeconds(30));
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            var inFlight = client.GetAsync(new Uri(amb.ProxyAddress!, "/slow"));
-            await arrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var inFlight = client.GetAsync(new Uri(amb.ProxyAddress!, "/slow"));
+        await arrived.WaitAsync(TimeSpan.FromSeconds(10));
 
-            using var shutdown = await client.PostAsync(new Uri(amb.AdminAddress!, "/admin/shutdown"), null);
+        using var shutdown = await client.PostAsync(new Uri(amb.AdminAddress!, "/admin/shutdown"), null);
 
-            Assert.Equal(HttpStatusCode.Accepted, shutdown.StatusCode);
-            Assert.Equal("""{"status":"shutting down: draining in-flight requests"}""", await shutdown.Content.ReadAsStringAsync());
-            using var response = await inFlight;
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal("finished", await response.Content.ReadAsStringAsync());
-            Assert.Equal(0, await amb.WaitForExitAsync(TimeSpan.FromSeconds(15)));
-            Assert.Contains("Shutdown requested by POST /admin/shutdown from 127.0.0.1; stopping as on SIGTERM", amb.Stdout, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(config);
-        }
+        Assert.Equal(HttpStatusCode.Accepted, shutdown.StatusCode);
+        Assert.Equal("""{"status":"shutting down: draining in-flight requests"}""", await shutdown.Content.ReadAsStringAsync());
+        using var response = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("finished", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, await amb.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Contains("Shutdown requested by POST /admin/shutdown from 127.0.0.1; stopping as on SIGTERM", amb.Stdout, StringComparison.Ordinal);
     }
 }

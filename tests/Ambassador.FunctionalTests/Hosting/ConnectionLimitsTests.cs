@@ -63,9 +63,42 @@ public sealed class ConnectionLimitsTests
         Assert.Equal(40, upstream.LogEntries.Count());
     }
 
-    private static string Config(string upstream, int maxConnections) => $$"""
+    [Fact]
+    public async Task MaxConnections_UnixSocketAndTcp_ShareOneBudget()
+    {
+        using var upstream = Upstreams.StartWireMock();
+        upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithBody("ok"));
+        var socket = Path.Combine(Path.GetTempPath(), "amb-" + Guid.NewGuid().ToString("N")[..8] + ".sock");
+        await using var amb = await TestAmbassador.StartAsync(Config(upstream.Address(), maxConnections: 2,
+            listeners: $$""", "Listeners": { "ProxyUnixSocket": "{{socket}}" }"""));
+        var unixA = await ConnectUnixAsync(socket);
+        using var unixB = await ConnectUnixAsync(socket);
+        await Poll.UntilAsync(async () =>
         {
-          "Ambassador": { "Limits": { "MaxConnections": {{maxConnections}} } },
+            return (await ExchangeAsync(unixA)).StartsWith("HTTP/1.1 200", StringComparison.Ordinal)
+                && (await ExchangeAsync(unixB)).StartsWith("HTTP/1.1 200", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10), "two Unix-socket connections hold the two slots");
+
+        // The TCP proxy listener counts the Unix socket's connections: its connection is not served while they hold the
+        // slots, and is served once one of them closes.
+        using var tcp = await ConnectAsync(amb.ProxyAddress);
+        var tcpAnswer = ExchangeOrClosedAsync(tcp.GetStream());
+        // A bounded look for an answer that must not come (the positive case has its own deadline).
+        Assert.NotSame(tcpAnswer, await Task.WhenAny(tcpAnswer, Task.Delay(TimeSpan.FromMilliseconds(500))));
+        await unixA.DisposeAsync();
+        Assert.StartsWith("HTTP/1.1 200", await tcpAnswer.WaitAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
+
+        // And the other way round: with the TCP connection and one Unix connection holding the slots, a new Unix one waits.
+        using var unixC = await ConnectUnixAsync(socket);
+        var unixAnswer = ExchangeOrClosedAsync(unixC);
+        Assert.NotSame(unixAnswer, await Task.WhenAny(unixAnswer, Task.Delay(TimeSpan.FromMilliseconds(500))));
+        tcp.Close();
+        Assert.StartsWith("HTTP/1.1 200", await unixAnswer.WaitAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
+    }
+
+    private static string Config(string upstream, int maxConnections, string listeners = "") => $$"""
+        {
+          "Ambassador": { "Limits": { "MaxConnections": {{maxConnections}} }{{listeners}} },
           "ReverseProxy": {
             "Routes": { "api": { "ClusterId": "backend", "Match": { "Path": "/api/{**rest}" } } },
             "Clusters": { "backend": { "Destinations": { "d1": { "Address": "{{upstream}}" } } } }
@@ -73,13 +106,15 @@ public sealed class ConnectionLimitsTests
         }
         """;
 
+    private static Task<string> ExchangeOrClosedAsync(TcpClient client) => ExchangeOrClosedAsync(client.GetStream());
+
     /// <summary>The answer, or "" when the proxy closed the connection instead.</summary>
-    private static async Task<string> ExchangeOrClosedAsync(TcpClient client)
+    private static async Task<string> ExchangeOrClosedAsync(Stream stream)
     {
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            return await ExchangeAsync(client).WaitAsync(cts.Token);
+            return await ExchangeAsync(stream).WaitAsync(cts.Token);
         }
         catch (IOException)
         {
@@ -94,9 +129,25 @@ public sealed class ConnectionLimitsTests
         return client;
     }
 
-    private static async Task<string> ExchangeAsync(TcpClient client)
+    private static async Task<NetworkStream> ConnectUnixAsync(string path)
     {
-        var stream = client.GetStream();
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static Task<string> ExchangeAsync(TcpClient client) => ExchangeAsync(client.GetStream());
+
+    private static async Task<string> ExchangeAsync(Stream stream)
+    {
         await stream.WriteAsync("GET /api/x HTTP/1.1\r\nHost: localhost\r\n\r\n"u8.ToArray());
         var buffer = new byte[4096];
         var read = await stream.ReadAsync(buffer);

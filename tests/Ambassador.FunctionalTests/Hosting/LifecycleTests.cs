@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Ambassador.FunctionalTests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 
 namespace Ambassador.FunctionalTests.Hosting;
 
@@ -13,16 +10,9 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Sigterm_InFlightRequestCompletes_NewConnectionsRefused_ExitCode0()
     {
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (upstream, address) = await Upstreams.StartKestrelAsync(app => app.MapGet("/slow", (RequestDelegate)(async ctx =>
-        {
-            arrived.TrySetResult();
-            await Task.Delay(TimeSpan.FromSeconds(4));
-            await ctx.Response.WriteAsync("finished");
-        })));
+        var (upstream, address, arrived) = await Upstreams.StartSlowAsync(TimeSpan.FromSeconds(4));
         await using var _ = upstream;
-        var config = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".json");
-        await File.WriteAllTextAsync(config, $$"""
+        await using var amb = await AmbassadorProcess.StartServingAsync($$"""
             {
               "Ambassador": { "Lifecycle": { "DrainTimeout": "00:00:10" } },
               "ReverseProxy": {
@@ -31,29 +21,19 @@ public sealed class LifecycleTests
               }
             }
             """);
-        try
-        {
-            await using var amb = AmbassadorProcess.Start("--config", config,
-                "--Ambassador:Listeners:Proxy=http://127.0.0.1:0", "--Ambassador:Listeners:Admin=http://127.0.0.1:0");
-            await amb.WaitForStartAsync(TimeSpan.FromSeconds(30));
-            using var client = new HttpClient { BaseAddress = amb.ProxyAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var client = new HttpClient { BaseAddress = amb.ProxyAddress, Timeout = TimeSpan.FromSeconds(30) };
 
-            var inFlight = client.GetAsync("/slow");
-            await arrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            var signalled = Stopwatch.StartNew();
-            amb.Signal("TERM");
+        var inFlight = client.GetAsync("/slow");
+        await arrived.WaitAsync(TimeSpan.FromSeconds(10));
+        var signalled = Stopwatch.StartNew();
+        amb.Signal("TERM");
 
-            await Poll.UntilAsync(() => !CanConnect(amb.ProxyAddress!.Port), TimeSpan.FromSeconds(3), "the listener stops accepting right after SIGTERM");
-            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(3.9), "new connections were refused before the in-flight request finished");
-            using var response = await inFlight;
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal("finished", await response.Content.ReadAsStringAsync());
-            Assert.Equal(0, await amb.WaitForExitAsync(TimeSpan.FromSeconds(15)));
-        }
-        finally
-        {
-            File.Delete(config);
-        }
+        await Poll.UntilAsync(() => !amb.ProxyAcceptsConnections(), TimeSpan.FromSeconds(3), "the listener stops accepting right after SIGTERM");
+        Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(3.9), "new connections were refused before the in-flight request finished");
+        using var response = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("finished", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, await amb.WaitForExitAsync(TimeSpan.FromSeconds(15)));
     }
 
     [Fact]
@@ -61,8 +41,7 @@ public sealed class LifecycleTests
     {
         using var upstream = Upstreams.StartWireMock();
         upstream.Given(WireMock.RequestBuilders.Request.Create()).RespondWith(WireMock.ResponseBuilders.Response.Create().WithBody("ok"));
-        var config = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".json");
-        await File.WriteAllTextAsync(config, $$"""
+        await using var amb = await AmbassadorProcess.StartServingAsync($$"""
             {
               "Ambassador": { "Lifecycle": { "PreStopDelay": "00:00:04", "DrainTimeout": "00:00:05" } },
               "ReverseProxy": {
@@ -71,43 +50,19 @@ public sealed class LifecycleTests
               }
             }
             """);
-        try
-        {
-            await using var amb = AmbassadorProcess.Start("--config", config,
-                "--Ambassador:Listeners:Proxy=http://127.0.0.1:0", "--Ambassador:Listeners:Admin=http://127.0.0.1:0");
-            await amb.WaitForStartAsync(TimeSpan.FromSeconds(30));
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(amb.AdminAddress!, "/readyz"))).StatusCode);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(amb.AdminAddress!, "/readyz"))).StatusCode);
 
-            var signalled = Stopwatch.StartNew();
-            amb.Signal("TERM");
+        var signalled = Stopwatch.StartNew();
+        amb.Signal("TERM");
 
-            await Poll.UntilAsync(async () => (await client.GetAsync(new Uri(amb.AdminAddress!, "/readyz"))).StatusCode == HttpStatusCode.ServiceUnavailable,
-                TimeSpan.FromSeconds(3), "readyz reports unready while the pre-stop delay runs");
-            using var during = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(5) };
-            var response = await during.GetAsync(new Uri(amb.ProxyAddress!, "/x"));
-            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(4), "the check ran inside the pre-stop delay");
-            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
-            Assert.Equal(0, await amb.WaitForExitAsync(TimeSpan.FromSeconds(15)));
-            Assert.True(signalled.Elapsed >= TimeSpan.FromSeconds(4), "the process waited for the pre-stop delay before stopping");
-        }
-        finally
-        {
-            File.Delete(config);
-        }
-    }
-
-    private static bool CanConnect(int port)
-    {
-        try
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
+        await Poll.UntilAsync(async () => (await client.GetAsync(new Uri(amb.AdminAddress!, "/readyz"))).StatusCode == HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(3), "readyz reports unready while the pre-stop delay runs");
+        using var during = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(5) };
+        var response = await during.GetAsync(new Uri(amb.ProxyAddress!, "/x"));
+        Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(4), "the check ran inside the pre-stop delay");
+        Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, await amb.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        Assert.True(signalled.Elapsed >= TimeSpan.FromSeconds(4), "the process waited for the pre-stop delay before stopping");
     }
 }

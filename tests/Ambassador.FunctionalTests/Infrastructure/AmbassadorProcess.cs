@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace Ambassador.FunctionalTests.Infrastructure;
@@ -42,9 +44,34 @@ public sealed partial class AmbassadorProcess : IAsyncDisposable
     public static AmbassadorProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
     /// <summary>Starts <c>dotnet Ambassador.dll args</c> with extra environment variables (e.g. <c>OPENSSL_CONF</c>).</summary>
-    public static AmbassadorProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static AmbassadorProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(Directory.CreateTempSubdirectory("ambassador-proc-").FullName, environment, args);
+
+    /// <summary>
+    /// Starts the proxy with <paramref name="json"/> as its <c>--config</c> file (kept in the process's working directory,
+    /// removed with it), its proxy and admin listeners on 127.0.0.1:0, and waits until it logged the bound addresses.
+    /// </summary>
+    public static async Task<AmbassadorProcess> StartServingAsync(string json)
     {
         var directory = Directory.CreateTempSubdirectory("ambassador-proc-").FullName;
+        var config = Path.Combine(directory, "ambassador.json");
+        await File.WriteAllTextAsync(config, json);
+        var process = Start(directory, new Dictionary<string, string>(),
+            ["--config", config, "--Ambassador:Listeners:Proxy=http://127.0.0.1:0", "--Ambassador:Listeners:Admin=http://127.0.0.1:0"]);
+        try
+        {
+            await process.WaitForStartAsync(TimeSpan.FromSeconds(30));
+            return process;
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static AmbassadorProcess Start(string directory, IReadOnlyDictionary<string, string> environment, string[] args)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = directory,
@@ -97,6 +124,21 @@ public sealed partial class AmbassadorProcess : IAsyncDisposable
         var match = StartedLine().Match(Stdout);
         ProxyAddress = new Uri(match.Groups["proxy"].Value);
         AdminAddress = new Uri(match.Groups["admin"].Value);
+    }
+
+    /// <summary>Whether the proxy listener accepts a TCP connection now (false once it stopped listening).</summary>
+    public bool ProxyAcceptsConnections()
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Connect(IPAddress.Loopback, ProxyAddress!.Port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Sends a POSIX signal (e.g. TERM) to the process.</summary>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,5 +31,21 @@ public static class Upstreams
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return (app, address.TrimEnd('/') + "/");
+    }
+
+    /// <summary>
+    /// A Kestrel upstream whose <c>GET /slow</c> answers <c>finished</c> after <paramref name="delay"/>; <c>Arrived</c>
+    /// completes when a request reached it, so a test can stop the proxy while that request is in flight.
+    /// </summary>
+    public static async Task<(WebApplication App, string Address, Task Arrived)> StartSlowAsync(TimeSpan delay)
+    {
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (app, address) = await StartKestrelAsync(app => app.MapGet("/slow", (RequestDelegate)(async ctx =>
+        {
+            arrived.TrySetResult();
+            await Task.Delay(delay);
+            await ctx.Response.WriteAsync("finished");
+        })));
+        return (app, address, arrived.Task);
     }
 }

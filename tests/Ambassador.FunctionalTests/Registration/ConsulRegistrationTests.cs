@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Ambassador.FunctionalTests.App;
 using Ambassador.FunctionalTests.Infrastructure;
@@ -152,53 +151,28 @@ public sealed class ConsulRegistrationTests(ITestOutputHelper output)
     {
         await using var app = await TestApp.StartAsync();
         using var consul = new ConsulAgentStub();
-        var config = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".json");
-        await File.WriteAllTextAsync(config, Config(app, consul, """ "ServiceName": "inventory" """)
+        await using var amb = await AmbassadorProcess.StartServingAsync(Config(app, consul, """ "ServiceName": "inventory" """)
             .Replace("\"Ambassador\": {", "\"Ambassador\": { \"Lifecycle\": { \"PreStopDelay\": \"00:00:01\" },", StringComparison.Ordinal));
-        try
-        {
-            await using var amb = AmbassadorProcess.Start("--config", config,
-                "--Ambassador:Listeners:Proxy=http://127.0.0.1:0", "--Ambassador:Listeners:Admin=http://127.0.0.1:0");
-            await amb.WaitForStartAsync(TimeSpan.FromSeconds(30));
-            await Poll.UntilAsync(() => consul.Services.Count == 1, Deadline, "registered");
+        await Poll.UntilAsync(() => consul.Services.Count == 1, Deadline, "registered");
 
-            var signalledAt = DateTime.UtcNow;
-            var clock = Stopwatch.StartNew();
-            amb.Signal("TERM");
-            await Poll.UntilAsync(() => consul.Services.Count == 0, TimeSpan.FromSeconds(5), "deregistered on SIGTERM");
-            var acceptingAfterDeregistration = CanConnect(amb.ProxyAddress!.Port);
-            await Poll.UntilAsync(() => !CanConnect(amb.ProxyAddress!.Port), TimeSpan.FromSeconds(5), "the listener stops");
-            var listenerClosedAt = DateTime.UtcNow;
+        var signalledAt = DateTime.UtcNow;
+        var clock = Stopwatch.StartNew();
+        amb.Signal("TERM");
+        await Poll.UntilAsync(() => consul.Services.Count == 0, TimeSpan.FromSeconds(5), "deregistered on SIGTERM");
+        var acceptingAfterDeregistration = amb.ProxyAcceptsConnections();
+        await Poll.UntilAsync(() => !amb.ProxyAcceptsConnections(), TimeSpan.FromSeconds(5), "the listener stops");
+        var listenerClosedAt = DateTime.UtcNow;
 
-            var deregistration = consul.Requests.Single(r => r.Path.StartsWith("/v1/agent/service/deregister/", StringComparison.Ordinal));
-            var toDeregistration = deregistration.At - signalledAt;
-            output.WriteLine($"SIGTERM -> deregistration: {toDeregistration.TotalMilliseconds:0} ms; SIGTERM -> listener closed: {(listenerClosedAt - signalledAt).TotalMilliseconds:0} ms");
-            Assert.Equal($"/v1/agent/service/deregister/inventory-127.0.0.1-{app.Uri.Port}", deregistration.Path);
-            Assert.Equal(Token, deregistration.Token);
-            Assert.True(acceptingAfterDeregistration, "the proxy listener still accepted when the deregistration arrived");
-            Assert.True(deregistration.At < listenerClosedAt - TimeSpan.FromSeconds(0.9), "the pre-stop delay runs after the deregistration");
-            Assert.True(toDeregistration < TimeSpan.FromSeconds(1), $"deregistration took {toDeregistration}");
-            Assert.Equal(0, await amb.WaitForExitAsync(TimeSpan.FromSeconds(15)));
-            Assert.DoesNotContain(Token, amb.Stdout + amb.Stderr, StringComparison.Ordinal);
-            Assert.True(clock.Elapsed > TimeSpan.FromSeconds(1));
-        }
-        finally
-        {
-            File.Delete(config);
-        }
-    }
-
-    private static bool CanConnect(int port)
-    {
-        try
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
+        var deregistration = consul.Requests.Single(r => r.Path.StartsWith("/v1/agent/service/deregister/", StringComparison.Ordinal));
+        var toDeregistration = deregistration.At - signalledAt;
+        output.WriteLine($"SIGTERM -> deregistration: {toDeregistration.TotalMilliseconds:0} ms; SIGTERM -> listener closed: {(listenerClosedAt - signalledAt).TotalMilliseconds:0} ms");
+        Assert.Equal($"/v1/agent/service/deregister/inventory-127.0.0.1-{app.Uri.Port}", deregistration.Path);
+        Assert.Equal(Token, deregistration.Token);
+        Assert.True(acceptingAfterDeregistration, "the proxy listener still accepted when the deregistration arrived");
+        Assert.True(deregistration.At < listenerClosedAt - TimeSpan.FromSeconds(0.9), "the pre-stop delay runs after the deregistration");
+        Assert.True(toDeregistration < TimeSpan.FromSeconds(1), $"deregistration took {toDeregistration}");
+        Assert.Equal(0, await amb.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        Assert.DoesNotContain(Token, amb.Stdout + amb.Stderr, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(1));
     }
 }
