@@ -72,19 +72,19 @@ internal sealed class RequestTelemetryMiddleware(
             }
         }
 
-        var threw = false;
+        Exception? thrown = null;
         try
         {
             await next(context).ConfigureAwait(false);
         }
-        catch
+        catch (Exception exception)
         {
-            threw = true;
+            thrown = exception;
             throw;
         }
         finally
         {
-            Complete(context, start, activity, recorded, logging ? feature : null, recorded ? feature : null, threw);
+            Complete(context, start, activity, recorded, logging ? feature : null, recorded ? feature : null, thrown);
         }
     }
 
@@ -123,8 +123,9 @@ internal sealed class RequestTelemetryMiddleware(
         return new string(header);
     }
 
-    private void Complete(HttpContext context, long start, Activity? activity, bool recorded, RequestTelemetryFeature? logged, RequestTelemetryFeature? traced, bool threw)
+    private void Complete(HttpContext context, long start, Activity? activity, bool recorded, RequestTelemetryFeature? logged, RequestTelemetryFeature? traced, Exception? thrown)
     {
+        var threw = thrown is not null;
         var elapsed = time.GetElapsedTime(start);
         var status = threw && !context.Response.HasStarted ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
         var proxy = context.Features.Get<IReverseProxyFeature>();
@@ -137,6 +138,11 @@ internal sealed class RequestTelemetryMiddleware(
         if (route is not null && metrics.Enabled)
         {
             metrics.Record(route, cluster ?? string.Empty, status, elapsed, grpc ? GrpcTelemetry.Label(grpcStatus) : null);
+        }
+
+        if (recorded)
+        {
+            HttpServerSpan.Tag(activity!, context, status, thrown);
         }
 
         if (recorded && route is not null)

@@ -70,7 +70,8 @@ public static class TelemetryServiceCollectionExtensions
             otel.WithTracing(tracing =>
             {
                 // Spans come from .NET's own activity sources, not from instrumentation packages: ASP.NET Core hosting's
-                // server activity (semantic-convention tags, http.route and the "GET /route" name since .NET 10) and
+                // server activity (ASP.NET Core 10 leaves its semantic-convention tags off by default, so RequestTelemetryMiddleware writes
+                // the HTTP server attributes and the "GET /route" name, on recorded spans only) and
                 // HttpClient's client activity (method, url.full, server.address, status code, error.type and error
                 // status since .NET 9). Nothing subscribes to their DiagnosticListeners, so neither writes diagnostic
                 // events per request. What Ambassador adds: the sampler keeps HttpClient spans to a proxied request's
