@@ -28,25 +28,16 @@ internal sealed class ConcurrencyLimitsMiddleware(RequestDelegate next, PolicyPr
             return next(context);
         }
 
-        // A free place is taken without the Polly rate-limiter execution, which only waiting or refusing needs.
+        // A free place is taken without the Polly rate-limiter execution, which only waiting or refusing needs. It is
+        // given back when the response is complete (as a retry's place is): no async frame of this step per request.
         var limiter = limiters.Get(cluster.Config.ClusterId, policy.Options.Limits);
-        return limiter.TryEnter() is { } lease ? RunHoldingAsync(context, lease) : RunLimitedAsync(context, limiter);
-    }
+        if (limiter.TryEnter() is { } lease)
+        {
+            context.Response.RegisterForDispose(lease);
+            return next(context);
+        }
 
-    private async Task RunHoldingAsync(HttpContext context, System.Threading.RateLimiting.RateLimitLease lease)
-    {
-        try
-        {
-            await next(context).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away; nobody reads an answer (as in the queued path).
-        }
-        finally
-        {
-            lease.Dispose();
-        }
+        return RunLimitedAsync(context, limiter);
     }
 
     private async Task RunLimitedAsync(HttpContext context, ClusterLimiter limiter)

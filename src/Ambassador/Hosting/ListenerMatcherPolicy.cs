@@ -18,24 +18,70 @@ public sealed class AdminEndpointMetadata
 /// listener, proxy routes only on the proxy listeners, so a catch-all route can never expose /metrics
 /// on :3000 and an app path such as /healthz on :3000 is still forwarded to the app.
 /// </summary>
-internal sealed class ListenerMatcherPolicy(ListenerRegistry listeners) : MatcherPolicy, IEndpointSelectorPolicy
+/// <remarks>
+/// A node of the routing DFA (as ASP.NET Core's host and method policies are), not an endpoint selector: the split is
+/// made once, when the DFA is built, and a request only takes one branch of a two-way jump. An endpoint selector would
+/// make the matcher build a candidate set (and route values per candidate) for every request.
+/// </remarks>
+internal sealed class ListenerMatcherPolicy(ListenerRegistry listeners) : MatcherPolicy, INodeBuilderPolicy
 {
     public override int Order => 0;
 
-    public bool AppliesToEndpoints(IReadOnlyList<Endpoint> endpoints) => true;
+    public bool AppliesToEndpoints(IReadOnlyList<Endpoint> endpoints) => endpoints.Count > 0;
 
-    public Task ApplyAsync(HttpContext httpContext, CandidateSet candidates)
+    public IReadOnlyList<PolicyNodeEdge> GetEdges(IReadOnlyList<Endpoint> endpoints)
     {
-        var isAdmin = listeners.IsAdmin(httpContext);
-        for (var i = 0; i < candidates.Count; i++)
+        List<Endpoint>? admin = null;
+        List<Endpoint>? proxy = null;
+        foreach (var endpoint in endpoints)
         {
-            var adminEndpoint = candidates[i].Endpoint.Metadata.GetMetadata<AdminEndpointMetadata>() is not null;
-            if (adminEndpoint != isAdmin)
+            if (IsAdminEndpoint(endpoint))
             {
-                candidates.SetValidity(i, false);
+                (admin ??= []).Add(endpoint);
+            }
+            else
+            {
+                (proxy ??= []).Add(endpoint);
             }
         }
 
-        return Task.CompletedTask;
+        var edges = new List<PolicyNodeEdge>(2);
+        if (admin is not null)
+        {
+            edges.Add(new PolicyNodeEdge(true, admin));
+        }
+
+        if (proxy is not null)
+        {
+            edges.Add(new PolicyNodeEdge(false, proxy));
+        }
+
+        return edges;
+    }
+
+    public PolicyJumpTable BuildJumpTable(int exitDestination, IReadOnlyList<PolicyJumpTableEdge> edges)
+    {
+        var admin = exitDestination;
+        var proxy = exitDestination;
+        foreach (var edge in edges)
+        {
+            if ((bool)edge.State)
+            {
+                admin = edge.Destination;
+            }
+            else
+            {
+                proxy = edge.Destination;
+            }
+        }
+
+        return new ListenerJumpTable(listeners, admin, proxy);
+    }
+
+    private static bool IsAdminEndpoint(Endpoint endpoint) => endpoint.Metadata.GetMetadata<AdminEndpointMetadata>() is not null;
+
+    private sealed class ListenerJumpTable(ListenerRegistry listeners, int admin, int proxy) : PolicyJumpTable
+    {
+        public override int GetDestination(HttpContext httpContext) => listeners.IsAdmin(httpContext) ? admin : proxy;
     }
 }

@@ -32,6 +32,7 @@ internal static partial class ServeCommand
             }
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            StartupMemory.Compact();
             LogStarted(app);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             return 0;
