@@ -9,7 +9,7 @@ namespace Ambassador.Telemetry;
 /// <c>ambassador.request.duration</c> from YARP's <see cref="IReverseProxyFeature"/> once the response is done, tags the
 /// server span with route, cluster and attempts, and writes the access log line. Being outermost, it also sees the
 /// answers Ambassador gives before routing (400 ambiguous framing, 404 no-route) for the access log.
-/// Admin-listener requests pass straight through.
+/// Admin-listener requests pass straight through, their server span unrecorded.
 /// </summary>
 internal sealed class RequestTelemetryMiddleware(
     RequestDelegate next,
@@ -20,8 +20,30 @@ internal sealed class RequestTelemetryMiddleware(
 {
     private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
 
-    public Task InvokeAsync(HttpContext context) =>
-        listeners.IsAdmin(context) ? next(context) : InvokeProxyAsync(context);
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (listeners.IsAdmin(context))
+        {
+            ExcludeFromTrace(Activity.Current);
+            return next(context);
+        }
+
+        return InvokeProxyAsync(context);
+    }
+
+    /// <summary>
+    /// /healthz, /readyz, /metrics and /admin/* are never traced. ASP.NET Core's server activity exists before any
+    /// middleware runs (and a sampler cannot tell the listener), so the admin listener's is unrecorded here, at its
+    /// first step: the SDK then never ends it into an exporter.
+    /// </summary>
+    private static void ExcludeFromTrace(Activity? activity)
+    {
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.IsAllDataRequested = false;
+            activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+        }
+    }
 
     private async Task InvokeProxyAsync(HttpContext context)
     {
@@ -50,19 +72,19 @@ internal sealed class RequestTelemetryMiddleware(
             }
         }
 
-        var threw = false;
+        Exception? thrown = null;
         try
         {
             await next(context).ConfigureAwait(false);
         }
-        catch
+        catch (Exception exception)
         {
-            threw = true;
+            thrown = exception;
             throw;
         }
         finally
         {
-            Complete(context, start, activity, recorded, logging ? feature : null, recorded ? feature : null, threw);
+            Complete(context, start, activity, recorded, logging ? feature : null, recorded ? feature : null, thrown);
         }
     }
 
@@ -101,8 +123,9 @@ internal sealed class RequestTelemetryMiddleware(
         return new string(header);
     }
 
-    private void Complete(HttpContext context, long start, Activity? activity, bool recorded, RequestTelemetryFeature? logged, RequestTelemetryFeature? traced, bool threw)
+    private void Complete(HttpContext context, long start, Activity? activity, bool recorded, RequestTelemetryFeature? logged, RequestTelemetryFeature? traced, Exception? thrown)
     {
+        var threw = thrown is not null;
         var elapsed = time.GetElapsedTime(start);
         var status = threw && !context.Response.HasStarted ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
         var proxy = context.Features.Get<IReverseProxyFeature>();
@@ -115,6 +138,11 @@ internal sealed class RequestTelemetryMiddleware(
         if (route is not null && metrics.Enabled)
         {
             metrics.Record(route, cluster ?? string.Empty, status, elapsed, grpc ? GrpcTelemetry.Label(grpcStatus) : null);
+        }
+
+        if (recorded)
+        {
+            HttpServerSpan.Tag(activity!, context, status, thrown);
         }
 
         if (recorded && route is not null)

@@ -3,7 +3,6 @@ using Ambassador;
 using Ambassador.Hosting;
 using Ambassador.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using OpenTelemetry.Instrumentation.AspNetCore;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -18,6 +17,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class TelemetryServiceCollectionExtensions
 {
     private const string TracerConfigurationTypeName = "OpenTelemetry.Trace.IConfigureTracerProviderBuilder";
+
+    /// <summary>ASP.NET Core hosting's activity source (one server activity per request).</summary>
+    internal const string AspNetCoreSourceName = "Microsoft.AspNetCore";
 
     /// <summary>
     /// Registers tracing, metrics and the access log. Hot-reloadable options (<c>SamplingRatio</c>, <c>AccessLog:*</c>)
@@ -47,10 +49,6 @@ public static class TelemetryServiceCollectionExtensions
         services.TryAddSingleton<AccessLogWriter>();
         services.TryAddSingleton<ConfigurableRatioSampler>();
 
-        // Server spans only for the proxy listeners: /healthz, /readyz, /metrics and /admin/* are never traced.
-        services.AddOptions<AspNetCoreTraceInstrumentationOptions>()
-            .Configure<ListenerRegistry>((options, listeners) => options.Filter = context => !listeners.IsAdmin(context));
-
         var metricsOn = !bool.TryParse(startup[$"{TelemetryOptions.SectionName}:{nameof(TelemetryOptions.Metrics)}"], out var metricsValue) || metricsValue;
         services.TryAddSingleton(new TelemetrySwitches(metricsOn));
 
@@ -71,18 +69,23 @@ public static class TelemetryServiceCollectionExtensions
         {
             otel.WithTracing(tracing =>
             {
-                tracing.SetSampler(sp => new ParentBasedSampler(sp.GetRequiredService<ConfigurableRatioSampler>()));
+                // Spans come from .NET's own activity sources, not from instrumentation packages: ASP.NET Core hosting's
+                // server activity (ASP.NET Core 10 leaves its semantic-convention tags off by default, so RequestTelemetryMiddleware writes
+                // the HTTP server attributes and the "GET /route" name, on recorded spans only) and
+                // HttpClient's client activity (method, url.full, server.address, status code, error.type and error
+                // status since .NET 9). Nothing subscribes to their DiagnosticListeners, so neither writes diagnostic
+                // events per request. What Ambassador adds: the sampler keeps HttpClient spans to a proxied request's
+                // attempts, AttemptSpanEnricher tags each attempt, RequestTelemetryMiddleware tags the server span and
+                // unrecords the admin listener's.
+                tracing.SetSampler(sp => new ProxyTraceSampler(sp.GetRequiredService<ConfigurableRatioSampler>()));
                 tracing.AddSource(AmbassadorTelemetry.ActivitySourceName);
-                tracing.AddAspNetCoreInstrumentation();
+                tracing.AddSource(AspNetCoreSourceName);
 
                 // One client span per upstream attempt comes from System.Net.Http (YARP's forwarder sends through it once
                 // per attempt). YARP's own "Yarp.ReverseProxy" source is deliberately not added: its span is per request
                 // and would duplicate the server span.
-                tracing.AddHttpClientInstrumentation(options =>
-                {
-                    options.FilterHttpRequestMessage = AttemptSpanEnricher.IsPartOfRequest;
-                    options.EnrichWithHttpRequestMessage = AttemptSpanEnricher.Enrich;
-                });
+                tracing.AddSource(AttemptSpanEnricher.HttpClientSourceName);
+                tracing.AddProcessor(new AttemptSpanEnricher());
 
                 if (exportOtlp)
                 {

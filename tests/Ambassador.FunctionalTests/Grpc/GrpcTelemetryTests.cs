@@ -24,7 +24,9 @@ public sealed class GrpcTelemetryTests
         var spans = new SpanCollection();
         var output = new CapturingStream();
         await using var amb = await TestAmbassador.StartAsync(settings, CaptureSpans(spans, b => b.Services.AddSingleton(output.Sink)));
-        using var channel = GrpcUpstream.Channel(amb.ProxyAddress);
+        // Like an app in its own process: this process's HttpClient spans (ActivityListeners are process-wide) must not
+        // hand Ambassador an unsampled parent.
+        using var channel = GrpcUpstream.Channel(amb.ProxyAddress, new SocketsHttpHandler { ActivityHeadersPropagator = null });
         var client = new Echo.EchoClient(channel);
 
         await client.UnaryAsync(new EchoRequest { Text = "ok" });

@@ -41,6 +41,60 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task ProxiedRequest_ServerAndClientSpans_CarryHttpSemanticConventionTags()
+    {
+        using var upstream = StartUpstream();
+        var spans = new SpanCollection();
+        await using var amb = await TestAmbassador.StartAsync(Config(UniqueId("semconv"), UniqueId("cl"), upstream.Url!), CaptureSpans(spans));
+        using var http = RawClient(amb.ProxyAddress);
+
+        var (traceId, callerSpan, status) = await SendTracedAsync(http, "/api/items/7");
+        Assert.Equal(200, status);
+
+        var (server, clients) = await WaitForTreeAsync(spans, traceId, callerSpan, expectedClients: 1);
+
+        // The server span is named after the route template and carries the HTTP server attributes.
+        Assert.Equal("GET /api/{**rest}", server.DisplayName);
+        Assert.Equal("/api/{**rest}", server.GetTagItem("http.route"));
+        Assert.Equal("GET", server.GetTagItem("http.request.method"));
+        Assert.Equal("/api/items/7", server.GetTagItem("url.path"));
+        Assert.Equal("http", server.GetTagItem("url.scheme"));
+        Assert.Equal(200, server.GetTagItem("http.response.status_code"));
+        Assert.Equal(ActivityStatusCode.Unset, server.Status);
+        var client = Assert.Single(clients);
+        var upstreamUri = new Uri(upstream.Url!);
+        Assert.Equal("GET", client.GetTagItem("http.request.method"));
+        Assert.Equal(upstreamUri.Host, client.GetTagItem("server.address"));
+        Assert.Equal(upstreamUri.Port, client.GetTagItem("server.port"));
+        Assert.Equal($"{upstream.Url}/api/items/7", client.GetTagItem("url.full"));
+        Assert.Equal(ActivityStatusCode.Unset, client.Status);
+    }
+
+    [Fact]
+    public async Task UpstreamAnswers503_ServerAndClientSpansAreErrors()
+    {
+        using var failing = WireMockServer.Start();
+        failing.Given(WireMock.RequestBuilders.Request.Create().UsingAnyMethod())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(503));
+        var spans = new SpanCollection();
+        var settings = Config(UniqueId("err503"), UniqueId("cl"), failing.Url!);
+        settings["Ambassador:Policies:default:Retry:MaxRetries"] = "0";
+        await using var amb = await TestAmbassador.StartAsync(settings, CaptureSpans(spans));
+        using var http = RawClient(amb.ProxyAddress);
+
+        var (traceId, callerSpan, status) = await SendTracedAsync(http, "/api/unavailable");
+        Assert.Equal(503, status);
+
+        var (server, clients) = await WaitForTreeAsync(spans, traceId, callerSpan, expectedClients: 1);
+        Assert.Equal(ActivityStatusCode.Error, server.Status);
+        Assert.Equal("503", server.GetTagItem("error.type"));
+        var client = Assert.Single(clients);
+        Assert.Equal(ActivityStatusCode.Error, client.Status);
+        Assert.Equal("503", client.GetTagItem("error.type"));
+        Assert.Equal(503, client.GetTagItem("http.response.status_code"));
+    }
+
+    [Fact]
     public async Task ProxiedRequest_WithTraceContextAndBaggage_UpstreamReceivesTraceparentOfClientSpanAndTracestateAndBaggage()
     {
         using var upstream = StartUpstream();
