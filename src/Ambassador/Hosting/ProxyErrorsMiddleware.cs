@@ -74,17 +74,35 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
     }
 
     /// <summary>The failure a forwarder error stands for (<see cref="ProxyFailure.None"/> when the client went away).</summary>
-    internal static ProxyFailure FailureOf(ForwarderError error, int statusCode) => error switch
+    internal static ProxyFailure FailureOf(ForwarderError error, int statusCode, Exception? exception = null) => error switch
     {
         ForwarderError.NoAvailableDestinations => ProxyFailure.NoHealthyDestination,
         ForwarderError.RequestTimedOut => ProxyFailure.UpstreamTimeout,
 
         // The client went away; nobody reads the answer.
         ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => ProxyFailure.None,
-        ForwarderError.RequestBodyClient when statusCode == StatusCodes.Status413PayloadTooLarge => ProxyFailure.BodyTooLarge,
+        ForwarderError.RequestBodyClient when statusCode == StatusCodes.Status413PayloadTooLarge || IsBodyTooLarge(exception) => ProxyFailure.BodyTooLarge,
         ForwarderError.RequestBodyClient => ProxyFailure.BadRequestBody,
         _ => ProxyFailure.UpstreamUnavailable,
     };
+
+    /// <summary>
+    /// Whether the server's body limit stopped the request body. YARP takes the 413 from that exception when it is the
+    /// one it caught; when the upstream call failed first because its body source threw, YARP holds HttpClient's
+    /// exception with the limit's one inside and answers 400, so the chain is read too.
+    /// </summary>
+    private static bool IsBodyTooLarge(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private async Task InvokeNextAsync(HttpContext context)
     {
@@ -103,7 +121,7 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
         }
 
         var failure = context.Features.Get<ProxyFailureFeature>()?.Failure
-            ?? (context.Features.Get<IForwarderErrorFeature>() is { } error ? FailureOf(error.Error, context.Response.StatusCode) : ProxyFailure.None);
+            ?? (context.Features.Get<IForwarderErrorFeature>() is { } error ? FailureOf(error.Error, context.Response.StatusCode, error.Exception) : ProxyFailure.None);
         if (failure != ProxyFailure.None)
         {
             await WriteAsync(context, failure).ConfigureAwait(false);

@@ -20,6 +20,18 @@ public sealed class ProxyErrorsMiddlewareTests
     public void FailureOf_ForwarderError_MapsToOneFailure(ForwarderError error, int status, ProxyFailure expected)
         => Assert.Equal(expected, ProxyErrorsMiddleware.FailureOf(error, status));
 
+    [Fact]
+    public void FailureOf_BodyLimitInsideTheUpstreamCallsException_IsBodyTooLarge()
+    {
+        // YARP answered 400 because it caught HttpClient's exception, whose body source was stopped by the body limit.
+        var limit = new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+        var wrapped = new HttpRequestException("Error while copying content to a stream.", new IOException("copy failed", limit));
+
+        Assert.Equal(ProxyFailure.BodyTooLarge, ProxyErrorsMiddleware.FailureOf(ForwarderError.RequestBodyClient, 400, wrapped));
+        Assert.Equal(ProxyFailure.BadRequestBody, ProxyErrorsMiddleware.FailureOf(ForwarderError.RequestBodyClient, 400,
+            new HttpRequestException("Error while copying content to a stream.", new IOException("client reset"))));
+    }
+
     [Theory]
     [InlineData(ProxyFailure.NoRoute, 404, "no-route", "No route matches GET /x.")]
     [InlineData(ProxyFailure.AmbiguousFraming, 400, "bad-request", "The request carries both Content-Length and Transfer-Encoding; it was not forwarded.")]
