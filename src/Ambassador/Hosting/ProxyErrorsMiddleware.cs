@@ -87,9 +87,10 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
     };
 
     /// <summary>
-    /// Whether the server's body limit stopped the request body. YARP takes the 413 from that exception when it is the
-    /// one it caught; when the upstream call failed first because its body source threw, YARP holds HttpClient's
-    /// exception with the limit's one inside and answers 400, so the chain is read too.
+    /// Whether the server's body limit stopped the request body. YARP takes the 413 from that exception only when it is
+    /// the body copy's own; it reports the copy's exception and the upstream call's together (an
+    /// <see cref="AggregateException"/>), and when the limit's exception reached it through the other one (HttpClient's,
+    /// whose body source threw) it answers 400. So both, and what they wrap, are read.
     /// </summary>
     private static bool IsBodyTooLarge(Exception? exception)
     {
@@ -98,6 +99,19 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
             if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
             {
                 return true;
+            }
+
+            if (e is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    if (IsBodyTooLarge(inner))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
         }
 

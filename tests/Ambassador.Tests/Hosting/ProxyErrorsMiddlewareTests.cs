@@ -28,6 +28,10 @@ public sealed class ProxyErrorsMiddlewareTests
         var wrapped = new HttpRequestException("Error while copying content to a stream.", new IOException("copy failed", limit));
 
         Assert.Equal(ProxyFailure.BodyTooLarge, ProxyErrorsMiddleware.FailureOf(ForwarderError.RequestBodyClient, 400, wrapped));
+
+        // As YARP reports it: the body copy's exception first, the upstream call's second.
+        Assert.Equal(ProxyFailure.BodyTooLarge, ProxyErrorsMiddleware.FailureOf(ForwarderError.RequestBodyClient, 400,
+            new AggregateException(new IOException("client stream ended"), wrapped)));
         Assert.Equal(ProxyFailure.BadRequestBody, ProxyErrorsMiddleware.FailureOf(ForwarderError.RequestBodyClient, 400,
             new HttpRequestException("Error while copying content to a stream.", new IOException("client reset"))));
     }
