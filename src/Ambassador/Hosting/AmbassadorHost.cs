@@ -36,7 +36,6 @@ public static class AmbassadorHost
         configure?.Invoke(builder);
         ConfigurationSources.KeepReloadingThroughLoadErrors(builder.Configuration);
 
-        _ = PregeneratedTypes.Root(); // Native AOT: the options and logger types the container makes, compiled in
         var gate = new ConfigGate(builder.Configuration);
         var validated = gate.Validated;
         var services = builder.Services;
