@@ -61,8 +61,8 @@ public class TrafficControlBenchmarks
     /// <summary>PeakEwma's comparison of the two picks: two estimates read and decayed.</summary>
     [Benchmark(Description = "PeakEwma: compare two destinations")]
     public DestinationState PeakEwmaCompare()
-        => _estimates.Estimate(Cluster, "a", Window) * (_a.ConcurrentRequestCount + 1)
-            <= _estimates.Estimate(Cluster, "b", Window) * (_b.ConcurrentRequestCount + 1) ? _a : _b;
+        => PeakEwmaLoadBalancingPolicy.Cost(_estimates, Cluster, _a, Window) <= PeakEwmaLoadBalancingPolicy.Cost(_estimates, Cluster, _b, Window)
+            ? _a : _b;
 
     /// <summary>PeakEwma's per-attempt sample: two timestamps and one estimate update.</summary>
     [Benchmark(Description = "PeakEwma: one attempt's latency sample")]

@@ -32,9 +32,10 @@ internal sealed class PeakEwmaLoadBalancingPolicy(PeakEwmaRegistry estimates, Po
         var window = policies.ForRequest(cluster.Model.Config)?.Options.LoadBalancing.DecayWindow ?? PolicyOptionTable.DecayWindow.Default;
         var a = availableDestinations[first];
         var b = availableDestinations[second];
-        return Cost(cluster.ClusterId, a, window) <= Cost(cluster.ClusterId, b, window) ? a : b;
+        return Cost(estimates, cluster.ClusterId, a, window) <= Cost(estimates, cluster.ClusterId, b, window) ? a : b;
     }
 
-    private double Cost(string clusterId, DestinationState destination, TimeSpan window)
+    /// <summary>What a pick costs: its peak-EWMA latency × (requests in flight + 1); the lower one is chosen.</summary>
+    internal static double Cost(PeakEwmaRegistry estimates, string clusterId, DestinationState destination, TimeSpan window)
         => estimates.Estimate(clusterId, destination.DestinationId, window) * (destination.ConcurrentRequestCount + 1);
 }
