@@ -45,7 +45,7 @@ internal sealed class RequestTelemetryMiddleware(
         }
     }
 
-    private async Task InvokeProxyAsync(HttpContext context)
+    private Task InvokeProxyAsync(HttpContext context)
     {
         var start = time.GetTimestamp();
         var activity = Activity.Current;
@@ -59,17 +59,30 @@ internal sealed class RequestTelemetryMiddleware(
 
         var recorded = activity is { IsAllDataRequested: true };
         var logging = accessLog.Enabled;
-
-        // Nothing per request is allocated here unless a recorded span or the access log will read it.
-        RequestTelemetryFeature? feature = null;
-        if (recorded || logging)
+        if (!recorded && !logging)
         {
-            feature = new RequestTelemetryFeature(context, logging ? time.GetUtcNow() : default);
-            context.Features.Set(feature);
-            if (recorded)
+            // Only the metrics read this request, and only once it is over: they are recorded when the response has
+            // completed, so the request has no async frame here. Kestrel answers 500 to an exception that escapes the
+            // pipeline before that, which is the status recorded.
+            if (metrics.Enabled)
             {
-                activity!.SetCustomProperty(RequestTelemetryFeature.ActivityPropertyName, feature);
+                context.Response.OnCompleted(static state => ((Completion)state).Run(), new Completion(this, context, start));
             }
+
+            return next(context);
+        }
+
+        return InvokeObservedAsync(context, start, activity, recorded, logging);
+    }
+
+    /// <summary>A request a recorded span or the access log follows: both read its attempts and the exception.</summary>
+    private async Task InvokeObservedAsync(HttpContext context, long start, Activity? activity, bool recorded, bool logging)
+    {
+        var feature = new RequestTelemetryFeature(context, logging ? time.GetUtcNow() : default);
+        context.Features.Set(feature);
+        if (recorded)
+        {
+            activity!.SetCustomProperty(RequestTelemetryFeature.ActivityPropertyName, feature);
         }
 
         Exception? thrown = null;
@@ -85,6 +98,16 @@ internal sealed class RequestTelemetryMiddleware(
         finally
         {
             Complete(context, start, activity, recorded, logging ? feature : null, recorded ? feature : null, thrown);
+        }
+    }
+
+    /// <summary>What the metrics of a request nobody else follows need once its response has completed.</summary>
+    private sealed class Completion(RequestTelemetryMiddleware owner, HttpContext context, long start)
+    {
+        public Task Run()
+        {
+            owner.Complete(context, start, activity: null, recorded: false, logged: null, traced: null, thrown: null);
+            return Task.CompletedTask;
         }
     }
 
