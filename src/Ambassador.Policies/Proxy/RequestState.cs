@@ -17,26 +17,23 @@ using Yarp.ReverseProxy.Transforms;
 namespace Ambassador.Policies.Proxy;
 
 /// <summary>
-/// The one per-request object of the policy step: what the request's attempts share (policy, budget, deadlines,
-/// what was tried) and the steps of one attempt. The policy step sets it as an HttpContext feature for the length of
-/// the request, which is how the response transform reaches it; Polly's callbacks need none of it (the attempt's
-/// outcome carries the retry decision). Pooled: a request that succeeds at once allocates nothing here, and what only
+/// The one per-request object of the policy step: what the request's attempts share (policy, budget, deadlines) and
+/// the steps of one attempt, with the retry decision. Where an attempt goes is <see cref="AttemptDestinations"/>; how
+/// it ended is <see cref="AttemptClassifier"/>'s reading. The policy step sets it as an HttpContext feature for the
+/// length of the request, which is how the response transform reaches it; Polly's retry callbacks need none of it
+/// (the attempt's outcome carries the retry decision), and a breaker's transition events read only its activity,
+/// through the breaker's Polly context. Pooled: a request that succeeds at once allocates nothing here, and what only
 /// a retry needs (<see cref="RetryLedger"/>) is made when a retry is decided. The attempt's async state machines
 /// come from the runtime's per-thread pool (<see cref="PoolingAsyncValueTaskMethodBuilder{TResult}"/>).
 /// </summary>
 internal sealed class RequestState
 {
     private readonly DestinationBreakerRegistry _breakers;
-    private readonly DestinationPicker _picker;
     private readonly ResilienceTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly ResilienceContext _breakerContext;
     private RequestDelegate _next = null!;
-    private IReadOnlyList<DestinationState> _available = [];
     private CancellationToken _clientAborted;
-    private DestinationState? _first;
-    private RetryLedger? _ledger;
-    private HashSet<object>? _itemsBeforeAffinity;
     private int _attempt;
     private bool _committed;
     private RetryConditions _committedReason;
@@ -47,7 +44,7 @@ internal sealed class RequestState
     public RequestState(DestinationBreakerRegistry breakers, DestinationPicker picker, ResilienceTelemetry telemetry, TimeProvider time)
     {
         _breakers = breakers;
-        _picker = picker;
+        Destinations = new AttemptDestinations(breakers, picker);
         _telemetry = telemetry;
         _time = time;
         Deadline = new RequestDeadline(time);
@@ -77,6 +74,9 @@ internal sealed class RequestState
     /// <summary>The request's activity, for span events (the breaker's transitions read it through the Polly context).</summary>
     public Activity? Activity { get; private set; }
 
+    /// <summary>Where the attempts go (breakers, affinity, load balancing, what was tried).</summary>
+    public AttemptDestinations Destinations { get; }
+
     /// <summary>The request's deadlines (one timer).</summary>
     public RequestDeadline Deadline { get; }
 
@@ -100,7 +100,7 @@ internal sealed class RequestState
         Retryable = retryable;
         BodyBuffered = bodyBuffered;
         Activity = Activity.Current;
-        _available = feature.AvailableDestinations;
+        Destinations.Start(cluster.ClusterId, feature.AvailableDestinations);
         _clientAborted = context.RequestAborted;
         Deadline.Start(startTimestamp, grpc.IsGrpc ? grpc.Total : policy.Total, policy.PerTry, _clientAborted);
     }
@@ -115,11 +115,8 @@ internal sealed class RequestState
         Policy = null!;
         Budget = null!;
         Activity = null;
-        _available = [];
+        Destinations.Reset();
         _clientAborted = default;
-        _first = null;
-        _ledger = null;
-        _itemsBeforeAffinity = null;
         _attempt = 0;
         _committed = false;
         _committedReason = RetryConditions.None;
@@ -258,7 +255,7 @@ internal sealed class RequestState
     /// <summary>The attempt's destination (handed to YARP's steps as the only one) and its breaker; null when every breaker is open.</summary>
     private DestinationState? Choose(out DestinationBreaker breaker)
     {
-        var destination = PickDestination();
+        var destination = Destinations.Pick(Context, Cluster, _attempt);
         if (destination is null)
         {
             breaker = null!;
@@ -292,18 +289,11 @@ internal sealed class RequestState
     {
         if (outcome.Exception is BrokenCircuitException)
         {
-            (_ledger ??= new RetryLedger(_first)).Rejected.Add(destination);
+            Destinations.Rejected(destination);
             return false;
         }
 
-        if (_ledger is null)
-        {
-            _first = destination;
-        }
-        else
-        {
-            _ledger.Tried(destination);
-        }
+        Destinations.Tried(destination);
 
         _telemetry.Attempt(Cluster.ClusterId, outcome.Exception is null ? outcome.Result.OutcomeLabel : "timeout");
         if (outcome.Exception is null && !outcome.Result.RetryCommitted)
@@ -413,24 +403,6 @@ internal sealed class RequestState
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
     }
 
-    internal static AttemptKind ClassifyTransport(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is HttpRequestException hre)
-            {
-                return hre.HttpRequestError switch
-                {
-                    HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError
-                        or HttpRequestError.ProxyTunnelError => AttemptKind.ConnectFailure,
-                    _ => AttemptKind.Reset,
-                };
-            }
-        }
-
-        return AttemptKind.Reset;
-    }
-
     private bool HoldBackForRetry(ResponseTransformContext transform)
     {
         var response = transform.ProxyResponse;
@@ -483,7 +455,7 @@ internal sealed class RequestState
             || _clientAborted.IsCancellationRequested
             || Deadline.TotalFired
             || _grpc.Body is { CanReplay: false }
-            || !AnyDestinationAdmitted())
+            || !Destinations.AnyAdmitted())
         {
             // With every breaker open a retry could only answer circuit-open; the app is better served by this response.
             return false;
@@ -540,64 +512,24 @@ internal sealed class RequestState
 
     private AttemptResult Classify()
     {
-        var statusCode = Context.Response.StatusCode;
         if (_committed)
         {
-            return new AttemptResult(ResponseKind(), statusCode, RetryCommitted: true, _committedReason, _retryAfter);
+            return new AttemptResult(AttemptClassifier.ResponseKind(Context, _grpc.IsGrpc), Context.Response.StatusCode, RetryCommitted: true,
+                _committedReason, _retryAfter);
         }
 
-        var error = Context.Features.Get<IForwarderErrorFeature>();
-        if (error is null)
-        {
-            // No destination proxied: a step before the forwarder answered itself (session affinity's Return503Error).
-            // The upstream was never contacted, so it is neither its failure nor worth a retry.
-            return new AttemptResult(Feature.ProxiedDestination is null ? AttemptKind.OtherError : ResponseKind(), statusCode, false);
-        }
-
-        if (_clientAborted.IsCancellationRequested)
-        {
-            return new AttemptResult(AttemptKind.ClientError, statusCode, false);
-        }
-
-        if (Deadline.TotalFired || Deadline.PerTryFired)
-        {
-            // PerTry before the response headers is a timeout of this destination, retried like a failure; Total ends it all.
-            return new AttemptResult(AttemptKind.Timeout, StatusCodes.Status504GatewayTimeout, false);
-        }
-
-        var kind = error.Error switch
-        {
-            ForwarderError.Request => ClassifyTransport(error.Exception),
-            ForwarderError.RequestTimedOut => AttemptKind.Timeout,
-            ForwarderError.RequestBodyDestination or ForwarderError.ResponseHeaders or ForwarderError.ResponseBodyDestination => AttemptKind.Reset,
-            ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyClient
-                or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled => AttemptKind.ClientError,
-            _ => AttemptKind.OtherError,
-        };
-
-        return new AttemptResult(kind, statusCode, false);
+        return AttemptClassifier.Classify(Context, Feature, _clientAborted.IsCancellationRequested,
+            Deadline.TotalFired || Deadline.PerTryFired, _grpc.IsGrpc);
     }
-
-    // The gRPC step's classification of an upstream answer: a trailers-only UNAVAILABLE counts like a 503.
-    private AttemptKind ResponseKind() =>
-        _grpc.IsGrpc && GrpcProtocol.IsUnavailableAnswer(Context) ? AttemptKind.Unavailable : AttemptKind.Response;
 
     private void PrepareRetry()
     {
-        _ledger ??= new RetryLedger(_first);
+        Destinations.BeginRetry(Context);
 
         // The held-back (or failed) attempt left only status and headers on the response; nothing reached the client.
         Context.Response.Clear();
         Context.Features.Set<IForwarderErrorFeature>(null);
         Feature.ProxiedDestination = null;
-        if (_itemsBeforeAffinity is not null)
-        {
-            // The retry goes to another destination: its response must carry that destination's affinity key.
-            foreach (var key in Context.Items.Keys.Where(k => !_itemsBeforeAffinity.Contains(k)).ToList())
-            {
-                Context.Items.Remove(key);
-            }
-        }
 
         _committed = false;
         _retryAfter = null;
@@ -608,132 +540,4 @@ internal sealed class RequestState
 
         _grpc.Body?.Rewind();
     }
-
-    /// <summary>
-    /// Chooses the attempt's destination among those YARP considers healthy and whose breaker admits traffic:
-    /// untried ones first, never the previous one while another exists, then session affinity (first attempt only)
-    /// and the cluster's load-balancing policy.
-    /// </summary>
-    private DestinationState? PickDestination()
-    {
-        var all = _available;
-        var admitted = 0;
-        for (var i = 0; i < all.Count; i++)
-        {
-            if (Admits(all[i]))
-            {
-                admitted++;
-            }
-        }
-
-        if (admitted == 0)
-        {
-            return null;
-        }
-
-        IReadOnlyList<DestinationState> pool;
-        if (admitted == all.Count && _ledger is null)
-        {
-            pool = all;
-        }
-        else
-        {
-            pool = Filter(all, untriedOnly: true, skip: null);
-            if (pool.Count == 0)
-            {
-                pool = Filter(all, untriedOnly: false, skip: _ledger?.Last);
-            }
-
-            if (pool.Count == 0)
-            {
-                pool = Filter(all, untriedOnly: false, skip: null);
-            }
-        }
-
-        if (pool.Count == 1)
-        {
-            return pool[0];
-        }
-
-        // The first attempt honors the request's session affinity when its destination is admitted; a retry goes
-        // elsewhere by design (another instance first), and affinity then follows the cluster's FailurePolicy.
-        if (_attempt == 1 && Cluster.Model.Config.SessionAffinity?.Enabled == true)
-        {
-            // Session affinity keeps per-request state in HttpContext.Items (the key it found, so that the response
-            // is not re-affinitized); what an attempt added there is dropped before a retry (PrepareRetry).
-            _itemsBeforeAffinity ??= [.. Context.Items.Keys];
-            if (_picker.FindAffinitized(Context, Cluster, pool) is { } affine)
-            {
-                return affine;
-            }
-        }
-
-        return _picker.PickDestination(Context, Cluster, pool);
-    }
-
-    private List<DestinationState> Filter(IReadOnlyList<DestinationState> all, bool untriedOnly, DestinationState? skip)
-    {
-        var result = new List<DestinationState>(all.Count);
-        for (var i = 0; i < all.Count; i++)
-        {
-            var destination = all[i];
-            if (ReferenceEquals(destination, skip) || (untriedOnly && _ledger is not null && _ledger.WasTried(destination)) || !Admits(destination))
-            {
-                continue;
-            }
-
-            result.Add(destination);
-        }
-
-        return result;
-    }
-
-    private bool AnyDestinationAdmitted()
-    {
-        for (var i = 0; i < _available.Count; i++)
-        {
-            if (Admits(_available[i]))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private bool Admits(DestinationState destination)
-    {
-        if (_ledger is not null && _ledger.Rejected.Contains(destination))
-        {
-            return false;
-        }
-
-        var breaker = _breakers.Find(Cluster.ClusterId, destination.DestinationId);
-        return breaker is null || breaker.Admits();
-    }
-}
-
-/// <summary>What only a retried request needs to remember: the destinations it tried, in order, and those whose
-/// breaker refused it within an attempt. Made when the first retry is decided (or a half-open race is lost).</summary>
-internal sealed class RetryLedger
-{
-    private readonly List<DestinationState> _tried = new(4);
-
-    public RetryLedger(DestinationState? first)
-    {
-        if (first is not null)
-        {
-            _tried.Add(first);
-        }
-    }
-
-    /// <summary>Destinations whose breaker rejected the attempt (lost half-open races); skipped by this request.</summary>
-    public List<DestinationState> Rejected { get; } = [];
-
-    /// <summary>The destination of the last attempt.</summary>
-    public DestinationState? Last => _tried.Count == 0 ? null : _tried[^1];
-
-    public void Tried(DestinationState destination) => _tried.Add(destination);
-
-    public bool WasTried(DestinationState destination) => _tried.Contains(destination);
 }
