@@ -101,6 +101,7 @@ internal sealed class ConfigValidator(IEnumerable<OptionSection> sections, IEnum
                 problems.Add(key, error.Message);
             }
 
+            ValidateRouteIntegrations(route, key, problems);
             if (route.ClusterId is not null && !clusterIds.Contains(route.ClusterId))
             {
                 problems.Add($"{key}:ClusterId", $"no cluster named '{route.ClusterId}'", clusterIds.Count == 0
@@ -125,6 +126,50 @@ internal sealed class ConfigValidator(IEnumerable<OptionSection> sections, IEnum
                         "use e.g. http://10.0.0.5:8080, or http://<service> to resolve the service by discovery");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// YARP hands a route's authorization, CORS, rate-limiter, request-timeout and output-cache settings to ASP.NET
+    /// Core middleware that the sidecar does not run (it has no authentication, and its own limits and timeouts are per
+    /// cluster policy). Accepted, such a route would answer every request 500 (ASP.NET refuses an endpoint whose
+    /// metadata no middleware handled) or, for a rate limiter, silently not limit; so only the no-op values pass.
+    /// </summary>
+    private static void ValidateRouteIntegrations(RouteConfig route, string key, ConfigProblems problems)
+    {
+        if (route.AuthorizationPolicy is { } authorization && !authorization.Equals("Anonymous", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{key}:AuthorizationPolicy", $"'{authorization}' cannot be enforced: Ambassador does not authenticate requests",
+                "remove the key (or use Anonymous); the app beside the sidecar authorizes its callers");
+        }
+
+        if (route.CorsPolicy is not null)
+        {
+            problems.Add($"{key}:CorsPolicy", "not supported: Ambassador does not answer CORS requests itself",
+                "remove the key; the app's CORS headers pass through unchanged");
+        }
+
+        if (route.RateLimiterPolicy is { } limiter && !limiter.Equals("Disable", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{key}:RateLimiterPolicy", $"'{limiter}' would not be applied: Ambassador runs no ASP.NET rate limiter",
+                "remove the key and bound the cluster with its policy's Limits (MaxConcurrentRequests, MaxQueuedRequests)");
+        }
+
+        if (route.Timeout is not null)
+        {
+            problems.Add($"{key}:Timeout", "not supported: Ambassador runs no ASP.NET request timeouts",
+                "remove the key and bound the request with its cluster policy's Timeout:Total");
+        }
+
+        if (route.TimeoutPolicy is { } timeout && !timeout.Equals("Disable", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{key}:TimeoutPolicy", $"'{timeout}' would not be applied: Ambassador runs no ASP.NET request timeouts",
+                "remove the key and bound the request with its cluster policy's Timeout:Total");
+        }
+
+        if (route.OutputCachePolicy is not null)
+        {
+            problems.Add($"{key}:OutputCachePolicy", "not supported: Ambassador does not cache responses", "remove the key");
         }
     }
 }

@@ -285,12 +285,12 @@ internal static class ConfigurationSchema
             Items(w, "Headers", "Request header criteria.", () => Criterion(w, "header", Enum.GetNames<Yarp.ReverseProxy.Configuration.HeaderMatchMode>()));
             Items(w, "QueryParameters", "Query string criteria.", () => Criterion(w, "query parameter", Enum.GetNames<QueryParameterMatchMode>()));
         });
-        Duration(w, "Timeout", "Time allowed for the whole request on this route (ASP.NET request timeouts); cannot be combined with TimeoutPolicy.");
-        Str(w, "TimeoutPolicy", "Name of an ASP.NET request timeout policy, or Disable.");
-        Str(w, "AuthorizationPolicy", "Name of an ASP.NET authorization policy, Default or Anonymous.");
-        Str(w, "RateLimiterPolicy", "Name of an ASP.NET rate limiter policy, Default or Disable.");
-        Str(w, "OutputCachePolicy", "Name of an ASP.NET output cache policy.");
-        Str(w, "CorsPolicy", "Name of an ASP.NET CORS policy, Default or Disable.");
+
+        // YARP's hooks into ASP.NET Core's authorization, CORS, rate limiting, request timeouts and output caching need
+        // middleware the sidecar does not run; only their no-op values are accepted (RouteIntegrations).
+        StrEnum(w, "AuthorizationPolicy", "Only Anonymous: Ambassador does not authenticate requests (the app does).", ["Anonymous"]);
+        StrEnum(w, "RateLimiterPolicy", "Only Disable: bound a cluster with its policy's Limits instead.", ["Disable"]);
+        StrEnum(w, "TimeoutPolicy", "Only Disable: bound a request with its cluster policy's Timeout:Total instead.", ["Disable"]);
         Int(w, "MaxRequestBodySize", "Largest request body in bytes for this route; -1 for no limit. Default: Kestrel's limit.");
         StringMap(w, "Metadata", "Free-form route metadata.", []);
         Items(w, "Transforms", "Request and response transforms in order, each an object such as { \"PathRemovePrefix\": \"/inventory\" }.", () =>

@@ -67,6 +67,22 @@ public sealed class ConfigValidationTests
             "ReverseProxy:Clusters:c:HttpRequest:Version: '7' is not an HTTP version; use 1.1, 2 or 3"
         },
         {
+            WithProxy("", """ "r": { "ClusterId": "c", "AuthorizationPolicy": "Default", "Match": { "Path": "/{**all}" } } """, GoodCluster),
+            "ReverseProxy:Routes:r:AuthorizationPolicy: 'Default' cannot be enforced: Ambassador does not authenticate requests; remove the key (or use Anonymous); the app beside the sidecar authorizes its callers"
+        },
+        {
+            WithProxy("", """ "r": { "ClusterId": "c", "CorsPolicy": "Disable", "Match": { "Path": "/{**all}" } } """, GoodCluster),
+            "ReverseProxy:Routes:r:CorsPolicy: not supported: Ambassador does not answer CORS requests itself; remove the key; the app's CORS headers pass through unchanged"
+        },
+        {
+            WithProxy("", """ "r": { "ClusterId": "c", "RateLimiterPolicy": "Default", "Match": { "Path": "/{**all}" } } """, GoodCluster),
+            "ReverseProxy:Routes:r:RateLimiterPolicy: 'Default' would not be applied: Ambassador runs no ASP.NET rate limiter; remove the key and bound the cluster with its policy's Limits (MaxConcurrentRequests, MaxQueuedRequests)"
+        },
+        {
+            WithProxy("", """ "r": { "ClusterId": "c", "Timeout": "00:00:05", "Match": { "Path": "/{**all}" } } """, GoodCluster),
+            "ReverseProxy:Routes:r:Timeout: not supported: Ambassador runs no ASP.NET request timeouts; remove the key and bound the request with its cluster policy's Timeout:Total"
+        },
+        {
             """{ "ReverseProxy": { "Route": {} } }""",
             "ReverseProxy:Route: unknown key; did you mean 'Routes'?"
         },

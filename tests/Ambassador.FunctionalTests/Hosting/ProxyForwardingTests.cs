@@ -6,6 +6,7 @@ using Ambassador.FunctionalTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 
@@ -40,6 +41,30 @@ public sealed class ProxyForwardingTests
         Assert.Equal("/items/42", entry.RequestMessage.Path);
         Assert.Equal("1", entry.RequestMessage.Query!["x"].Single());
         Assert.True(entry.RequestMessage.Headers!.ContainsKey("X-Forwarded-For"), "YARP's default X-Forwarded-* headers are added");
+    }
+
+    [Fact]
+    public async Task Route_WithTheNoOpAspNetIntegrationValues_Forwards_AndNoAuthorizationStepRuns()
+    {
+        using var upstream = Upstreams.StartWireMock();
+        upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithBody("ok"));
+        await using var amb = await TestAmbassador.StartAsync($$"""
+            {
+              "ReverseProxy": {
+                "Routes": { "r1": { "ClusterId": "c", "AuthorizationPolicy": "Anonymous", "RateLimiterPolicy": "Disable",
+                                    "TimeoutPolicy": "Disable", "Match": { "Path": "/{**all}" } } },
+                "Clusters": { "c": { "Destinations": { "d1": { "Address": "{{upstream.Address()}}" } } } }
+              }
+            }
+            """);
+
+        var response = await amb.ProxyClient.GetAsync("/x");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+
+        // WebApplication adds the authorization middleware in front of every request when this service exists.
+        Assert.Null(amb.Services.GetService<Microsoft.AspNetCore.Authorization.IAuthorizationHandlerProvider>());
     }
 
     [Fact]
