@@ -10,7 +10,9 @@ namespace Ambassador.FunctionalTests.App;
 /// <c>IMeterFactory</c> (host) that created them. xUnit 2 runs a collection with <c>DisableParallelization</c> after
 /// every parallel collection has finished, so no other test's host is alive meanwhile (every test disposes its hosts),
 /// and these tests' own hosts cannot show up on another test's <c>/metrics</c>. Only these tests read
-/// <c>ambassador_app_*</c>.
+/// <c>ambassador_app_*</c>. The counters that <c>MetricsTests</c> waits for run here too: identical instruments of
+/// several hosts feed one stream, and when one of those hosts is disposed the exporter drops that stream with it, so
+/// a count made by the test's own host could vanish from its <c>/metrics</c> while other tests come and go.
 /// </remarks>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class IsolatedMetricsGroup

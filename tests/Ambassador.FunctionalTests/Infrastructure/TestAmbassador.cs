@@ -94,12 +94,22 @@ public sealed class TestAmbassador : IAsyncDisposable
 
     /// <summary>
     /// Replaces the configuration file atomically, which triggers a hot reload, and waits until the host's
-    /// configuration reloaded (what it then does with the new file is up to the test). A file-system event lost on
-    /// a busy build machine is answered like an editor's second save: the file is written again, at most three times.
+    /// configuration holds what the new file changed (what the host then does with it is up to the test). A reload is
+    /// not enough: a late file-system event of the previous write can reload the old content, and the provider does not
+    /// watch the file while it reloads, so the new write's own event may be lost. Such a lost write is answered like an
+    /// editor's second save: the file is written again, at most three times.
     /// </summary>
     public async Task RewriteConfigAsync(string json)
     {
         var configuration = (IConfigurationRoot)_app.Configuration;
+
+        // The keys the new file changes and that the file decides (a later source, such as the forced listeners, wins);
+        // a malformed file on either side has no keys to wait for, only the reload.
+        var before = TryFlatten(await File.ReadAllTextAsync(ConfigPath));
+        var after = TryFlatten(json);
+        var changed = before is null || after is null
+            ? []
+            : after.Where(kv => before.GetValueOrDefault(kv.Key) != kv.Value && configuration[kv.Key] == before.GetValueOrDefault(kv.Key)).ToList();
         for (var write = 1; ; write++)
         {
             var reloaded = configuration.GetReloadToken();
@@ -108,12 +118,28 @@ public sealed class TestAmbassador : IAsyncDisposable
             File.Move(temp, ConfigPath, overwrite: true);
             try
             {
-                await Poll.UntilAsync(() => reloaded.HasChanged, TimeSpan.FromSeconds(5), "the configuration file is reloaded");
+                await Poll.UntilAsync(() => reloaded.HasChanged && changed.All(kv => configuration[kv.Key] == kv.Value),
+                    TimeSpan.FromSeconds(5), "the configuration file is reloaded with its new content");
                 return;
             }
             catch (TimeoutException) when (write < 3)
             {
             }
+        }
+    }
+
+    private static Dictionary<string, string>? TryFlatten(string json)
+    {
+        try
+        {
+            using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json));
+            return new ConfigurationBuilder().AddJsonStream(stream).Build().AsEnumerable()
+                .Where(kv => kv.Value is not null)
+                .ToDictionary(kv => kv.Key, kv => kv.Value!, StringComparer.OrdinalIgnoreCase);
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidDataException)
+        {
+            return null;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ambassador.FunctionalTests.App;
 using Ambassador.FunctionalTests.Infrastructure;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -7,6 +8,7 @@ using static Ambassador.FunctionalTests.Telemetry.TelemetryTestSupport;
 
 namespace Ambassador.FunctionalTests.Telemetry;
 
+[Collection(IsolatedMetricsGroup.Name)]
 public sealed class MetricsTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
