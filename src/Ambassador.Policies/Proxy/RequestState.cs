@@ -32,6 +32,9 @@ internal sealed class RequestState
     private readonly ResilienceTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly ResilienceContext _breakerContext;
+
+    // Where the attempts go (breakers, affinity, load balancing, what was tried); only this object asks it.
+    private readonly AttemptDestinations _destinations;
     private RequestDelegate _next = null!;
     private CancellationToken _clientAborted;
     private int _attempt;
@@ -44,7 +47,7 @@ internal sealed class RequestState
     public RequestState(DestinationBreakerRegistry breakers, DestinationPicker picker, ResilienceTelemetry telemetry, TimeProvider time)
     {
         _breakers = breakers;
-        Destinations = new AttemptDestinations(breakers, picker);
+        _destinations = new AttemptDestinations(breakers, picker);
         _telemetry = telemetry;
         _time = time;
         Deadline = new RequestDeadline(time);
@@ -74,9 +77,6 @@ internal sealed class RequestState
     /// <summary>The request's activity, for span events (the breaker's transitions read it through the Polly context).</summary>
     public Activity? Activity { get; private set; }
 
-    /// <summary>Where the attempts go (breakers, affinity, load balancing, what was tried).</summary>
-    public AttemptDestinations Destinations { get; }
-
     /// <summary>The request's deadlines (one timer).</summary>
     public RequestDeadline Deadline { get; }
 
@@ -100,7 +100,7 @@ internal sealed class RequestState
         Retryable = retryable;
         BodyBuffered = bodyBuffered;
         Activity = Activity.Current;
-        Destinations.Start(cluster.ClusterId, feature.AvailableDestinations);
+        _destinations.Start(cluster.ClusterId, feature.AvailableDestinations);
         _clientAborted = context.RequestAborted;
         Deadline.Start(startTimestamp, grpc.IsGrpc ? grpc.Total : policy.Total, policy.PerTry, _clientAborted);
     }
@@ -115,7 +115,7 @@ internal sealed class RequestState
         Policy = null!;
         Budget = null!;
         Activity = null;
-        Destinations.Reset();
+        _destinations.Reset();
         _clientAborted = default;
         _attempt = 0;
         _committed = false;
@@ -255,7 +255,7 @@ internal sealed class RequestState
     /// <summary>The attempt's destination (handed to YARP's steps as the only one) and its breaker; null when every breaker is open.</summary>
     private DestinationState? Choose(out DestinationBreaker breaker)
     {
-        var destination = Destinations.Pick(Context, Cluster, _attempt);
+        var destination = _destinations.Pick(Context, Cluster, _attempt);
         if (destination is null)
         {
             breaker = null!;
@@ -289,11 +289,11 @@ internal sealed class RequestState
     {
         if (outcome.Exception is BrokenCircuitException)
         {
-            Destinations.Rejected(destination);
+            _destinations.Rejected(destination);
             return false;
         }
 
-        Destinations.Tried(destination);
+        _destinations.Tried(destination);
 
         _telemetry.Attempt(Cluster.ClusterId, outcome.Exception is null ? outcome.Result.OutcomeLabel : "timeout");
         if (outcome.Exception is null && !outcome.Result.RetryCommitted)
@@ -455,7 +455,7 @@ internal sealed class RequestState
             || _clientAborted.IsCancellationRequested
             || Deadline.TotalFired
             || _grpc.Body is { CanReplay: false }
-            || !Destinations.AnyAdmitted())
+            || !_destinations.AnyAdmitted())
         {
             // With every breaker open a retry could only answer circuit-open; the app is better served by this response.
             return false;
@@ -524,7 +524,7 @@ internal sealed class RequestState
 
     private void PrepareRetry()
     {
-        Destinations.BeginRetry(Context);
+        _destinations.BeginRetry(Context);
 
         // The held-back (or failed) attempt left only status and headers on the response; nothing reached the client.
         Context.Response.Clear();
