@@ -5,12 +5,13 @@ using Polly.CircuitBreaker;
 namespace Ambassador.Policies.CircuitBreaker;
 
 /// <summary>
-/// The circuit breaker of one destination of one cluster: outlier ejection in Envoy's sense. Attempts to the
-/// destination run through <see cref="Pipeline"/>, two Polly breakers in a row: one opens on the failure ratio of the
-/// sampling window, the other on <see cref="CircuitBreakerPolicyOptions.ConsecutiveFailures"/> failures in a row. Polly
-/// owns the arithmetic, the single half-open probe and the break durations (its break-duration generator lengthens each
-/// consecutive ejection); this class adds the questions load balancing and the ejection cap need: may the destination be
-/// picked now, and may it be ejected at all while other destinations of its cluster are out?
+/// The circuit breaker of one destination of one cluster: outlier ejection in Envoy's sense. Two Polly breakers judge
+/// the destination's attempts: the ratio rule opens on the failure ratio of the sampling window and counts every attempt;
+/// the streak rule opens on <see cref="CircuitBreakerPolicyOptions.ConsecutiveFailures"/> failures in a row and sees an
+/// attempt only once a streak has reached that length, or while it is open or probing. Polly owns the ratio arithmetic,
+/// the single half-open probe and the break durations (its break-duration generator lengthens each consecutive
+/// ejection); this class counts the streak and adds the questions load balancing and the ejection cap need: may the
+/// destination be picked now, and may it be ejected at all while other destinations of its cluster are out?
 /// </summary>
 internal sealed class DestinationBreaker
 {
@@ -40,17 +41,14 @@ internal sealed class DestinationBreaker
         _timeProvider = timeProvider;
         _observer = observer;
 
-        var builder = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = timeProvider };
-        _ratio = new Stage(this, options.FailureRatio, options.MinimumThroughput, options.SamplingDuration, counting: false);
-        builder.AddCircuitBreaker(_ratio.Strategy);
+        _ratio = new Stage(this, options.FailureRatio, options.MinimumThroughput, options.SamplingDuration);
         if (options.ConsecutiveFailures > 0)
         {
-            // A ratio of 1 over a window that holds only the current streak (reset when a streak starts) is "N in a row".
-            _consecutive = new Stage(this, 1.0, Math.Max(options.ConsecutiveFailures, 2), StreakWindow, counting: true);
-            builder.AddCircuitBreaker(_consecutive.Strategy);
+            // The streak is counted here, not in Polly's window: a window that has to be cleared when a streak starts
+            // loses the failures other requests record in between. This rule's window only ever holds failures that
+            // end a long enough streak, so a ratio of 1 over Polly's smallest throughput (2) opens on the first of them.
+            _consecutive = new Stage(this, 1.0, 2, StreakWindow);
         }
-
-        Pipeline = builder.Build();
     }
 
     public string ClusterId { get; }
@@ -60,36 +58,57 @@ internal sealed class DestinationBreaker
     /// <summary>The options this breaker was built from; a reload with different values replaces the breaker.</summary>
     public CircuitBreakerPolicyOptions Options { get; }
 
-    /// <summary>Runs an attempt; returns a <see cref="BrokenCircuitException"/> outcome without calling it when open.</summary>
-    public ResiliencePipeline<AttemptResult> Pipeline { get; }
-
     /// <summary>
     /// Whether both rules are closed as far as their callbacks have told (lock-free). The attempt loop forwards around
     /// such a breaker and reports the outcome afterwards (<see cref="ReportAsync"/>); only a breaker that is not closed
-    /// (its next attempt may be the half-open probe) runs the attempt inside <see cref="Pipeline"/>, where Polly lets
-    /// exactly one probe through.
+    /// (its next attempt may be the half-open probe) runs the attempt inside it (<see cref="ExecuteAsync"/>), where
+    /// Polly lets exactly one probe through.
     /// </summary>
     public bool IsClosed => _ratio.State == BreakerState.Closed && (_consecutive is null || _consecutive.State == BreakerState.Closed);
 
     /// <summary>
-    /// Hands the outcome of an attempt made while the breaker was closed to <see cref="Pipeline"/>, whose callback
-    /// returns it at once: Polly counts it and opens the breaker when a rule trips, exactly as if the attempt had run
-    /// inside. An async execution around the forward would cost an async state machine per Polly strategy and per
-    /// request; this one completes synchronously unless a transition is reported. If the breaker opened while the
-    /// attempt was in flight, Polly refuses the report (<see cref="BrokenCircuitException"/>) and the outcome is not
-    /// counted, as for any attempt that ends after its breaker opened.
+    /// Hands the outcome of an attempt made while the breaker was closed to the ratio rule, whose callback returns it at
+    /// once: Polly counts it and opens the breaker when the rule trips, exactly as if the attempt had run inside; then
+    /// counts the streak. An async execution around the forward would cost an async state machine per Polly strategy
+    /// and per request; this one completes synchronously unless a transition is reported or a streak is long enough to
+    /// reach the streak rule. If the breaker opened while the attempt was in flight, Polly refuses the report
+    /// (<see cref="BrokenCircuitException"/>) and the outcome is not counted, as for any attempt that ends after its
+    /// breaker opened.
     /// </summary>
     public ValueTask<Outcome<AttemptResult>> ReportAsync(Outcome<AttemptResult> outcome, ResilienceContext context)
-        => Pipeline.ExecuteOutcomeAsync(static (_, o) => new ValueTask<Outcome<AttemptResult>>(o), context, outcome);
+    {
+        var counted = _ratio.Pipeline.ExecuteOutcomeAsync(static (_, o) => new ValueTask<Outcome<AttemptResult>>(o), context, outcome);
+        if (_consecutive is null)
+        {
+            return counted;
+        }
+
+        return counted.IsCompletedSuccessfully ? CountStreak(counted.Result, context) : CountStreakAsync(counted, context);
+    }
+
+    /// <summary>
+    /// Runs an attempt inside every rule that is not closed (Polly lets one probe through a half-open rule and refuses the
+    /// rest with a <see cref="BrokenCircuitException"/> outcome, without calling <paramref name="attempt"/>); the closed
+    /// rules count its outcome as if reported.
+    /// </summary>
+    public ValueTask<Outcome<AttemptResult>> ExecuteAsync<TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<AttemptResult>>> attempt,
+        ResilienceContext context,
+        TState state)
+        => _ratio.Pipeline.ExecuteOutcomeAsync(
+            static (ctx, s) => s.Self.ExecuteInStreakRuleAsync(s.Attempt, ctx, s.State),
+            context,
+            (Self: this, Attempt: attempt, State: state));
 
     /// <summary>The breaker state as shown to operators: open when either rule ejected the destination.</summary>
     public BreakerState State
     {
         get
         {
-            // Polly's own state (set under its lock), not the mirror its callbacks update a moment later.
-            var ratio = _ratio.PollyState;
-            var consecutive = _consecutive?.PollyState ?? BreakerState.Closed;
+            // The state the callbacks set, which load balancing reads: "open" is shown once traffic avoids the
+            // destination (Polly's own state changes a moment earlier, before it runs the callbacks).
+            var ratio = _ratio.State;
+            var consecutive = _consecutive?.State ?? BreakerState.Closed;
             return ratio == BreakerState.Open || consecutive == BreakerState.Open ? BreakerState.Open
                 : ratio == BreakerState.HalfOpen || consecutive == BreakerState.HalfOpen ? BreakerState.HalfOpen
                 : BreakerState.Closed;
@@ -143,41 +162,82 @@ internal sealed class DestinationBreaker
         return options.BreakDuration.Ticks > max.Ticks / factor ? max : options.BreakDuration * factor;
     }
 
-    private ValueTask<bool> ShouldHandle(Stage stage, Outcome<AttemptResult> outcome)
+    // The streak rule refused the attempt: nothing reached the destination.
+    private static bool ShouldHandle(Outcome<AttemptResult> outcome)
+        => outcome.Exception is not BrokenCircuitException && IsFailure(outcome);
+
+    private async ValueTask<Outcome<AttemptResult>> ExecuteInStreakRuleAsync<TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<AttemptResult>>> attempt,
+        ResilienceContext context,
+        TState state)
     {
-        // The second breaker refused the attempt: nothing reached the destination.
+        if (_consecutive is { } stage && stage.PollyState != BreakerState.Closed)
+        {
+            var outcome = await stage.Pipeline.ExecuteOutcomeAsync(attempt, context, state).ConfigureAwait(false);
+            if (outcome.Exception is not BrokenCircuitException && !IsFailure(outcome))
+            {
+                // The probe closed the rule: a new streak starts from nothing.
+                Volatile.Write(ref _streak, 0);
+            }
+
+            return outcome;
+        }
+
+        var attempted = await attempt(context, state).ConfigureAwait(false);
+        if (_consecutive is null)
+        {
+            return attempted;
+        }
+
+        // The attempt happened: a streak rule that opened meanwhile refuses only to count it.
+        var counted = await CountStreak(attempted, context).ConfigureAwait(false);
+        return counted.Exception is BrokenCircuitException ? attempted : counted;
+    }
+
+    private async ValueTask<Outcome<AttemptResult>> CountStreakAsync(ValueTask<Outcome<AttemptResult>> counted, ResilienceContext context)
+        => await CountStreak(await counted.ConfigureAwait(false), context).ConfigureAwait(false);
+
+    private ValueTask<Outcome<AttemptResult>> CountStreak(Outcome<AttemptResult> outcome, ResilienceContext context)
+    {
         if (outcome.Exception is BrokenCircuitException)
         {
-            return new ValueTask<bool>(false);
+            // The ratio rule opened while the attempt was in flight and refused to count it; so does the streak.
+            return new ValueTask<Outcome<AttemptResult>>(outcome);
         }
 
-        var failed = IsFailure(outcome);
-        if (!stage.Counting)
-        {
-            return new ValueTask<bool>(failed);
-        }
-
-        if (!failed)
+        if (!IsFailure(outcome))
         {
             if (Volatile.Read(ref _streak) != 0)
             {
                 Volatile.Write(ref _streak, 0);
             }
 
-            return new ValueTask<bool>(false);
+            return new ValueTask<Outcome<AttemptResult>>(outcome);
         }
 
-        // The first failure of a streak clears what the streak breaker's window holds (successes before it), so the
-        // window holds only the streak; clearing a closed breaker raises no transition.
-        return Interlocked.Increment(ref _streak) == 1 && stage.State == BreakerState.Closed
-            ? StartStreakAsync(stage)
-            : new ValueTask<bool>(true);
+        return Interlocked.Increment(ref _streak) >= Options.ConsecutiveFailures
+            ? TripStreakRuleAsync(outcome, context)
+            : new ValueTask<Outcome<AttemptResult>>(outcome);
     }
 
-    private static async ValueTask<bool> StartStreakAsync(Stage stage)
+    /// <summary>
+    /// A failure at or past the streak's length: the streak rule counts it twice (Polly opens on no fewer than two
+    /// outcomes, and its window holds nothing but such failures), which opens it unless the ejection cap keeps the
+    /// destination in; the next failure of the same streak then tries again.
+    /// </summary>
+    private async ValueTask<Outcome<AttemptResult>> TripStreakRuleAsync(Outcome<AttemptResult> outcome, ResilienceContext context)
     {
-        await stage.Control.CloseAsync().ConfigureAwait(false);
-        return true;
+        var pipeline = _consecutive!.Pipeline;
+        var first = await pipeline.ExecuteOutcomeAsync(static (_, o) => new ValueTask<Outcome<AttemptResult>>(o), context, outcome).ConfigureAwait(false);
+        if (first.Exception is BrokenCircuitException)
+        {
+            return first;
+        }
+
+        var second = await pipeline.ExecuteOutcomeAsync(static (_, o) => new ValueTask<Outcome<AttemptResult>>(o), context, outcome).ConfigureAwait(false);
+
+        // Refused: the first count opened it (or a concurrent failure did); this outcome was counted.
+        return second.Exception is BrokenCircuitException ? first : second;
     }
 
     private void OnOpened(Stage stage, OnCircuitOpenedArguments<AttemptResult> args)
@@ -260,11 +320,10 @@ internal sealed class DestinationBreaker
         private long _blockedUntilUtcTicks;
         private bool _suppressed;
 
-        public Stage(DestinationBreaker owner, double failureRatio, int minimumThroughput, TimeSpan samplingDuration, bool counting)
+        public Stage(DestinationBreaker owner, double failureRatio, int minimumThroughput, TimeSpan samplingDuration)
         {
-            Counting = counting;
             var options = owner.Options;
-            Strategy = new CircuitBreakerStrategyOptions<AttemptResult>
+            var strategy = new CircuitBreakerStrategyOptions<AttemptResult>
             {
                 FailureRatio = failureRatio,
                 MinimumThroughput = minimumThroughput,
@@ -273,7 +332,7 @@ internal sealed class DestinationBreaker
                 BreakDurationGenerator = args => new ValueTask<TimeSpan>(BreakDurationOf(options, args.HalfOpenAttempts)),
                 StateProvider = _stateProvider,
                 ManualControl = Control,
-                ShouldHandle = args => owner.ShouldHandle(this, args.Outcome),
+                ShouldHandle = static args => new ValueTask<bool>(ShouldHandle(args.Outcome)),
                 OnOpened = args =>
                 {
                     owner.OnOpened(this, args);
@@ -290,14 +349,15 @@ internal sealed class DestinationBreaker
                     return default;
                 },
             };
+            Pipeline = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = owner._timeProvider }
+                .AddCircuitBreaker(strategy)
+                .Build();
         }
 
-        public CircuitBreakerStrategyOptions<AttemptResult> Strategy { get; }
+        /// <summary>This rule alone: attempts run inside it or are reported to it.</summary>
+        public ResiliencePipeline<AttemptResult> Pipeline { get; }
 
         public CircuitBreakerManualControl Control { get; } = new();
-
-        /// <summary>Whether this is the consecutive-failures breaker (it counts the streak).</summary>
-        public bool Counting { get; }
 
         /// <summary>Polly opened this breaker over the ejection cap; its closing is not a transition anyone saw.</summary>
         public bool Suppressed

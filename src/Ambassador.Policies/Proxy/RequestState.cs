@@ -279,7 +279,7 @@ internal sealed class RequestState
     /// picked as its probe) or half-open, and Polly decides who probes.
     /// </summary>
     private ValueTask<Outcome<AttemptResult>> ProbeAsync(DestinationBreaker breaker)
-        => breaker.Pipeline.ExecuteOutcomeAsync(static (_, self) => self.ForwardAsync(), _breakerContext, this);
+        => breaker.ExecuteAsync(static (_, self) => self.ForwardAsync(), _breakerContext, this);
 
     /// <summary>
     /// Records the attempt (destinations tried, the attempts counter) and decides a retry on a transport failure; false

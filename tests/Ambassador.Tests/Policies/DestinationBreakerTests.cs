@@ -51,7 +51,7 @@ public sealed class DestinationBreakerTests
         Assert.Equal(BreakerState.Open, breaker.State);
         Assert.False(breaker.Admits());
         var called = false;
-        var outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
+        var outcome = await breaker.ExecuteAsync(
             (_, _) =>
             {
                 called = true;
@@ -104,7 +104,7 @@ public sealed class DestinationBreakerTests
         Assert.True(breaker.Admits());
 
         var probe = new TaskCompletionSource<Outcome<AttemptResult>>();
-        var probeTask = breaker.Pipeline.ExecuteOutcomeAsync((_, p) => new ValueTask<Outcome<AttemptResult>>(p.Task), ResilienceContextPool.Shared.Get(), probe).AsTask();
+        var probeTask = breaker.ExecuteAsync((_, p) => new ValueTask<Outcome<AttemptResult>>(p.Task), ResilienceContextPool.Shared.Get(), probe).AsTask();
 
         // While the probe is in flight nobody else gets through.
         Assert.Equal(BreakerState.HalfOpen, breaker.State);
@@ -244,6 +244,48 @@ public sealed class DestinationBreakerTests
     }
 
     [Fact]
+    public async Task Breaker_StreakReportedConcurrently_OpensOnItsLastFailure()
+    {
+        // A client may have its answer before the proxy has counted the attempt, so the reports of calls the client
+        // made one after another can overlap; each of them must still count.
+        for (var round = 0; round < 100; round++)
+        {
+            var breaker = new DestinationBreaker("c", "d", _options with { ConsecutiveFailures = 3, MinimumThroughput = 10_000 }, _time, observer: null);
+            await ReportAsync(breaker, Ok);
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reports = Enumerable.Range(0, 3).Select(async _ =>
+            {
+                await go.Task;
+                return await ReportAsync(breaker, Unavailable);
+            }).ToArray();
+            go.SetResult();
+            var outcomes = await Task.WhenAll(reports);
+
+            Assert.All(outcomes, o => Assert.Equal(503, o.Result.StatusCode));
+            Assert.Equal(BreakerState.Open, breaker.State);
+            Assert.Equal(1, breaker.Ejections);
+            Assert.False(breaker.Admits());
+        }
+    }
+
+    [Fact]
+    public async Task Breaker_StreakReported_OpensLikeAStreakRunInside_AndASuccessRestartsIt()
+    {
+        var breaker = new DestinationBreaker("c", "d", _options with { ConsecutiveFailures = 3, MinimumThroughput = 10_000 }, _time, observer: null);
+        await ReportAsync(breaker, Unavailable);
+        await ReportAsync(breaker, Unavailable);
+        await ReportAsync(breaker, Ok);
+        await ReportAsync(breaker, Unavailable);
+        await ReportAsync(breaker, Unavailable);
+        Assert.Equal(BreakerState.Closed, breaker.State);
+
+        await ReportAsync(breaker, Unavailable);
+
+        Assert.Equal(BreakerState.Open, breaker.State);
+        Assert.False(breaker.Admits());
+    }
+
+    [Fact]
     public async Task Breaker_ConsecutiveFailuresZero_OnlyTheRatioOpens()
     {
         var breaker = new DestinationBreaker("c", "d", _options with { ConsecutiveFailures = 0, MinimumThroughput = 10_000 }, _time, observer: null);
@@ -371,12 +413,25 @@ public sealed class DestinationBreakerTests
         return breaker;
     }
 
+    private static async Task<Outcome<AttemptResult>> ReportAsync(DestinationBreaker breaker, AttemptResult result)
+    {
+        var context = ResilienceContextPool.Shared.Get();
+        try
+        {
+            return await breaker.ReportAsync(Outcome.FromResult(result), context);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
     private static async Task<Outcome<AttemptResult>> RunAsync(DestinationBreaker breaker, AttemptResult result)
     {
         var context = ResilienceContextPool.Shared.Get();
         try
         {
-            return await breaker.Pipeline.ExecuteOutcomeAsync((_, r) => ValueTask.FromResult(Outcome.FromResult(r)), context, result);
+            return await breaker.ExecuteAsync((_, r) => ValueTask.FromResult(Outcome.FromResult(r)), context, result);
         }
         finally
         {
