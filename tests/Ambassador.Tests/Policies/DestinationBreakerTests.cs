@@ -104,7 +104,18 @@ public sealed class DestinationBreakerTests
         Assert.True(breaker.Admits());
 
         var probe = new TaskCompletionSource<Outcome<AttemptResult>>();
-        var probeTask = breaker.ExecuteAsync((_, p) => new ValueTask<Outcome<AttemptResult>>(p.Task), ResilienceContextPool.Shared.Get(), probe).AsTask();
+        var probing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var probeTask = breaker.ExecuteAsync(
+            (_, p) =>
+            {
+                probing.SetResult();
+                return new ValueTask<Outcome<AttemptResult>>(p.Task);
+            },
+            ResilienceContextPool.Shared.Get(),
+            probe).AsTask();
+
+        // Polly runs the half-open callback on its own task executor before it lets the probe through.
+        await probing.Task.WaitAsync(TimeSpan.FromSeconds(5));
 
         // While the probe is in flight nobody else gets through.
         Assert.Equal(BreakerState.HalfOpen, breaker.State);
