@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -41,6 +42,14 @@ public sealed class GrpcUpstream : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<EchoService>();
         app.MapGrpcHealthChecksService();
+
+        // A plain HTTP/2 endpoint that answers only after it has read the whole body, as an upload handler does: an
+        // endpoint that answers at once could answer before the proxy has read enough of the body to find it too large.
+        app.MapPost("/upload", async (HttpContext context) =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null);
+            return Results.Ok();
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new GrpcUpstream(app, state, address.TrimEnd('/') + "/");
