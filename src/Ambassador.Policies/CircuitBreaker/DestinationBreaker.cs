@@ -18,6 +18,10 @@ internal sealed class DestinationBreaker
     // Polly's largest sampling window: a streak of failures counts however far apart its attempts are.
     private static readonly TimeSpan StreakWindow = TimeSpan.FromDays(1);
 
+    // Polly's callback for a reported outcome: the attempt already ran, the rule only counts it.
+    private static readonly Func<ResilienceContext, Outcome<AttemptResult>, ValueTask<Outcome<AttemptResult>>> ReturnOutcome
+        = static (_, outcome) => new ValueTask<Outcome<AttemptResult>>(outcome);
+
     private readonly TimeProvider _timeProvider;
     private readonly IBreakerTransitionObserver? _observer;
     private readonly Stage _ratio;
@@ -46,7 +50,8 @@ internal sealed class DestinationBreaker
         {
             // The streak is counted here, not in Polly's window: a window that has to be cleared when a streak starts
             // loses the failures other requests record in between. This rule's window only ever holds failures that
-            // end a long enough streak, so a ratio of 1 over Polly's smallest throughput (2) opens on the first of them.
+            // end a long enough streak, each counted twice: a ratio of 1 over Polly's smallest throughput (2) opens on the
+            // first of them.
             _consecutive = new Stage(this, 1.0, 2, StreakWindow);
         }
     }
@@ -77,7 +82,7 @@ internal sealed class DestinationBreaker
     /// </summary>
     public ValueTask<Outcome<AttemptResult>> ReportAsync(Outcome<AttemptResult> outcome, ResilienceContext context)
     {
-        var counted = _ratio.Pipeline.ExecuteOutcomeAsync(static (_, o) => new ValueTask<Outcome<AttemptResult>>(o), context, outcome);
+        var counted = _ratio.Pipeline.ExecuteOutcomeAsync(ReturnOutcome, context, outcome);
         if (_consecutive is null)
         {
             return counted;
@@ -162,7 +167,7 @@ internal sealed class DestinationBreaker
         return options.BreakDuration.Ticks > max.Ticks / factor ? max : options.BreakDuration * factor;
     }
 
-    // The streak rule refused the attempt: nothing reached the destination.
+    // A refusal by the streak rule inside the ratio rule is no failure: nothing reached the destination.
     private static bool ShouldHandle(Outcome<AttemptResult> outcome)
         => outcome.Exception is not BrokenCircuitException && IsFailure(outcome);
 
@@ -171,7 +176,12 @@ internal sealed class DestinationBreaker
         ResilienceContext context,
         TState state)
     {
-        if (_consecutive is { } stage && stage.PollyState != BreakerState.Closed)
+        if (_consecutive is not { } stage)
+        {
+            return await attempt(context, state).ConfigureAwait(false);
+        }
+
+        if (stage.PollyState != BreakerState.Closed)
         {
             var outcome = await stage.Pipeline.ExecuteOutcomeAsync(attempt, context, state).ConfigureAwait(false);
             if (outcome.Exception is not BrokenCircuitException && !IsFailure(outcome))
@@ -184,10 +194,6 @@ internal sealed class DestinationBreaker
         }
 
         var attempted = await attempt(context, state).ConfigureAwait(false);
-        if (_consecutive is null)
-        {
-            return attempted;
-        }
 
         // The attempt happened: a streak rule that opened meanwhile refuses only to count it.
         var counted = await CountStreak(attempted, context).ConfigureAwait(false);
@@ -228,13 +234,13 @@ internal sealed class DestinationBreaker
     private async ValueTask<Outcome<AttemptResult>> TripStreakRuleAsync(Outcome<AttemptResult> outcome, ResilienceContext context)
     {
         var pipeline = _consecutive!.Pipeline;
-        var first = await pipeline.ExecuteOutcomeAsync(static (_, o) => new ValueTask<Outcome<AttemptResult>>(o), context, outcome).ConfigureAwait(false);
+        var first = await pipeline.ExecuteOutcomeAsync(ReturnOutcome, context, outcome).ConfigureAwait(false);
         if (first.Exception is BrokenCircuitException)
         {
             return first;
         }
 
-        var second = await pipeline.ExecuteOutcomeAsync(static (_, o) => new ValueTask<Outcome<AttemptResult>>(o), context, outcome).ConfigureAwait(false);
+        var second = await pipeline.ExecuteOutcomeAsync(ReturnOutcome, context, outcome).ConfigureAwait(false);
 
         // Refused: the first count opened it (or a concurrent failure did); this outcome was counted.
         return second.Exception is BrokenCircuitException ? first : second;
