@@ -30,9 +30,9 @@ internal sealed class AttemptLatencyRecorder
     }
 
     /// <summary>The attempt's timing, or null when its cluster does not balance by <c>PeakEwma</c>.</summary>
-    public PeakEwmaAttempt? Start(HttpContext context)
+    public PeakEwmaAttempt? Start(HttpContext context, IReverseProxyFeature? proxy)
     {
-        var cluster = context.Features.Get<IReverseProxyFeature>()?.Cluster;
+        var cluster = proxy?.Cluster;
         if (cluster is null || !IsPeakEwma(cluster.Config.LoadBalancingPolicy))
         {
             return null;

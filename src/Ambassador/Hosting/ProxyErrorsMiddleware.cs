@@ -121,11 +121,19 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
     private async Task InvokeNextAsync(HttpContext context)
     {
         await next(context).ConfigureAwait(false);
-        Logging.UpstreamFailureLog.OnRequestEnded(context);
+
+        // Read once: the failure log and the answer below both need it.
+        var error = context.Features.Get<IForwarderErrorFeature>();
+        if (error is not null)
+        {
+            Logging.UpstreamFailureLog.OnRequestEnded(context, error);
+        }
+
         if (context.Response.HasStarted)
         {
-            // A gRPC stream stopped by its deadline at a message boundary ends with its status in the trailers.
-            if (context.Features.Get<GrpcStreamEnd>() is { Held: true } streamEnd)
+            // A gRPC stream stopped by its deadline at a message boundary ends with its status in the trailers (only a
+            // gRPC call has that feature: the header check spares every other request the lookup).
+            if (GrpcProtocol.IsGrpcRequest(context.Request) && context.Features.Get<GrpcStreamEnd>() is { Held: true } streamEnd)
             {
                 await WriteAsync(context, context.Features.Get<ProxyFailureFeature>()?.Failure ?? ProxyFailure.UpstreamTimeout).ConfigureAwait(false);
                 streamEnd.ResetHeld();
@@ -135,7 +143,7 @@ internal sealed class ProxyErrorsMiddleware(RequestDelegate next)
         }
 
         var failure = context.Features.Get<ProxyFailureFeature>()?.Failure
-            ?? (context.Features.Get<IForwarderErrorFeature>() is { } error ? FailureOf(error.Error, context.Response.StatusCode, error.Exception) : ProxyFailure.None);
+            ?? (error is not null ? FailureOf(error.Error, context.Response.StatusCode, error.Exception) : ProxyFailure.None);
         if (failure != ProxyFailure.None)
         {
             await WriteAsync(context, failure).ConfigureAwait(false);

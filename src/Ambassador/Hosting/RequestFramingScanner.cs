@@ -94,11 +94,43 @@ internal sealed class RequestFramingScanner
 
                         break;
                     default:
-                        OnByte(span[i++]);
+                        // Line-oriented states: the bytes up to the next LF are taken at once (a vectorised search and
+                        // one copy of the line's prefix), not one by one.
+                        var rest = span[i..];
+                        var newline = rest.IndexOf((byte)'\n');
+                        var text = newline < 0 ? rest : rest[..newline];
+                        Append(text);
+                        i += text.Length;
+                        if (newline >= 0)
+                        {
+                            OnByte((byte)'\n');
+                            i++;
+                        }
+
                         break;
                 }
             }
         }
+    }
+
+    /// <summary>Bytes of the current line before its LF: the first <see cref="LinePrefixLength"/> are kept.</summary>
+    private void Append(ReadOnlySpan<byte> text)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        var room = LinePrefixLength - _lineLength;
+        if (text.Length > room)
+        {
+            _lineTooLong = true;
+        }
+
+        var kept = Math.Min(room, text.Length);
+        text[..kept].CopyTo(_line.AsSpan(_lineLength));
+        _lineLength += kept;
+        _previous = text[^1];
     }
 
     private void OnByte(byte b)

@@ -54,10 +54,10 @@ internal sealed partial class UpstreamFailureLog
         }
     }
 
-    /// <summary>Called once per request after the policy's last attempt.</summary>
-    public static void OnRequestEnded(HttpContext context)
+    /// <summary>Called once per request after the policy's last attempt, with the forwarder's error it left.</summary>
+    public static void OnRequestEnded(HttpContext context, IForwarderErrorFeature error)
     {
-        if (context.Features.Get<IForwarderErrorFeature>() is not { } error || IsClientSide(error.Error))
+        if (IsClientSide(error.Error))
         {
             return;
         }

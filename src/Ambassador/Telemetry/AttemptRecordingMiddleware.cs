@@ -14,10 +14,10 @@ internal sealed class AttemptRecordingMiddleware(RequestDelegate next, Destinati
     public async Task InvokeAsync(HttpContext context)
     {
         context.Features.Get<RequestTelemetryFeature>()?.OnAttemptStarted();
-        var started = latency.Start(context); // traffic control: PeakEwma's latency sample
+        var proxy = context.GetReverseProxyFeature();
+        var started = latency.Start(context, proxy); // traffic control: PeakEwma's latency sample
         await next(context).ConfigureAwait(false);
         latency.Complete(context, started);
-        var proxy = context.GetReverseProxyFeature();
         if (proxy.ProxiedDestination is not DestinationState destination)
         {
             return;
