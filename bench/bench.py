@@ -468,6 +468,60 @@ def fmt(x, nd=0, suffix=""):
     return f"{x:,.{nd}f}{suffix}"
 
 
+# The reference targets measured a second way: the processes run at the same time (an idle one costs nothing
+# measurable), warmed up, and their loads alternate, so each round compares targets seconds apart rather than
+# minutes. A sidecar is long-lived: this is the cost it pays in steady state, with the drift of a shared machine
+# cancelled pair by pair. The rounds above (a fresh process each) stay in the report beside it.
+PAIRED = ["yarp-minimal", "amb-aot-full", "amb-otlp-1", "yarp-minimal-defaultgc", "amb-aot-full-defaultgc"]
+PAIRED_BASE = {"amb-aot-full": "yarp-minimal", "amb-otlp-1": "yarp-minimal", "amb-aot-full-defaultgc": "yarp-minimal-defaultgc"}
+
+
+def measure_paired(targets: list[Target], load: Load, cfg: argparse.Namespace) -> dict[str, list[dict]]:
+    started: list[Target] = []
+    res: dict[str, list[dict]] = {t.name: [] for t in targets}
+    try:
+        for t in targets:
+            t.start(cfg.proxy_core, cfg.logdir)
+            started.append(t)
+            t.wait_first_proxied()
+            load.wrk(f"http://127.0.0.1:{t.port}/", 32, 2)  # warm: connections, pools, heap
+        for rnd in range(cfg.pairs):
+            order = targets if rnd % 2 == 0 else targets[::-1]
+            log(f"paired round {rnd + 1}/{cfg.pairs}")
+            for t in order:
+                url, pids, r = f"http://127.0.0.1:{t.port}/", t.pids(), {}
+                for name, fn in (("c32", lambda: load.wrk(url, 32, cfg.duration)),
+                                 ("fixed", lambda: load.h2load(url, ["--h1", "-c", "4", "--rps", str(cfg.rate // 4)], cfg.duration))):
+                    before = cpu_ticks(pids)
+                    x = fn()
+                    x["cpu_us_per_req"] = (cpu_ticks(pids) - before) * 1e6 / CLK_TCK / x["requests"] if x["requests"] else None
+                    r[name] = x
+                res[t.name].append(r)
+    finally:
+        for t in started:
+            t.stop()
+    return res
+
+
+def summarize_paired(paired: dict[str, list[dict]]) -> dict[str, dict]:
+    """Per target with a base: the median over rounds of (target / base of the same round), and the medians of each."""
+    out: dict[str, dict] = {}
+    for name, base in PAIRED_BASE.items():
+        a, b = paired.get(name), paired.get(base)
+        if not a or not b:
+            continue
+        s: dict = {"rounds": len(a)}
+        for key in (("c32", "cpu_us_per_req"), ("fixed", "cpu_us_per_req"), ("c32", "rps")):
+            ratios = [x[key[0]][key[1]] / y[key[0]][key[1]] for x, y in zip(a, b)
+                      if x[key[0]].get(key[1]) and y[key[0]].get(key[1])]
+            s[".".join(key)] = median(ratios)
+            s[".".join(key) + ".per_round"] = ratios
+            s[".".join(key) + ".value"] = median([x[key[0]][key[1]] for x in a])
+            s[".".join(key) + ".base"] = median([y[key[0]][key[1]] for y in b])
+        out[name] = s
+    return out
+
+
 def summarize(all_rounds: dict[str, list[dict]]) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for name, rounds in all_rounds.items():
@@ -610,45 +664,59 @@ def reference_report(cfg, summary: dict, full: dict, yarp: dict) -> list[str]:
     def ok(v, pred):
         return "n/a" if v is None else ("yes" if pred(v) else "**no**")
 
+    paired = summary.get("paired", {})
+    pf, po = paired.get("amb-aot-full", {}), paired.get("amb-otlp-1", {})
     L.append("Targets against YARP alone (Ambassador AOT, all policies, metrics on, sampling 0; YARP alone built the same way, "
-             "same GC settings). Bytes per request: `GC.GetTotalAllocatedBytes` read from `/admin/memory` of each process "
-             "before and after the 32-connection load, divided by the requests of that load:")
+             "same GC settings). Two measurements of each ratio: **fresh processes**, the rounds above (each target started "
+             "anew per round, minutes apart from the other; ratio of the medians), and **steady state, paired**: the "
+             f"processes running together, warmed up, their {cfg.duration}-s loads alternating round by round "
+             f"({pf.get('rounds', 0)} rounds; median of the per-round ratios), which cancels the drift of a shared machine. "
+             "`met` reads the paired figure when there is one. Bytes per request: `GC.GetTotalAllocatedBytes` read from "
+             "`/admin/memory` of each process before and after the 32-connection load, divided by the requests of that load:")
     L.append("")
-    L.append("| target | goal | Ambassador | YARP alone | measured | met |")
-    L.append("|---|---|---:|---:|---:|---|")
-    c32 = r(full.get("c32.cpu_us_per_req"), yarp.get("c32.cpu_us_per_req"))
-    L.append(f"| CPU per request, wrk 32 connections | ≤ 1.25× | {fmt(full.get('c32.cpu_us_per_req'), 1)} µs | {fmt(yarp.get('c32.cpu_us_per_req'), 1)} µs | {fmt(c32, 2, '×')} | {ok(c32, lambda v: v <= 1.25)} |")
-    fx = r(full.get("fixed.cpu_us_per_req"), yarp.get("fixed.cpu_us_per_req"))
-    L.append(f"| CPU per request at {cfg.rate} req/s | ≤ 1.2× | {fmt(full.get('fixed.cpu_us_per_req'), 1)} µs | {fmt(yarp.get('fixed.cpu_us_per_req'), 1)} µs | {fmt(fx, 2, '×')} | {ok(fx, lambda v: v <= 1.2)} |")
-    tp = r(full.get("c32.rps"), yarp.get("c32.rps"))
-    L.append(f"| throughput, wrk 32 connections | ≥ 0.8× | {fmt(full.get('c32.rps'))} | {fmt(yarp.get('c32.rps'))} | {fmt(tp, 2, '×')} | {ok(tp, lambda v: v >= 0.8)} |")
+    L.append("| target | goal | fresh processes: Ambassador / YARP alone | ratio | steady state, paired: Ambassador / YARP alone (medians) | ratio: median of the rounds' (each round's) | met |")
+    L.append("|---|---|---:|---:|---:|---:|---|")
+
+    def row(what, goal, pred, key, amb, base, pair, nd=1, unit=" µs"):
+        fresh = r(amb.get(key), base.get(key))
+        steady = pair.get(key)
+        rounds = ", ".join(f"{x:.2f}" for x in pair.get(key + ".per_round", []))
+        paired_values = f"{fmt(pair.get(key + '.value'), nd)}{unit} / {fmt(pair.get(key + '.base'), nd)}{unit}" if steady is not None else "n/a"
+        paired_ratio = f"{fmt(steady, 2, '×')} ({rounds})" if steady is not None else "n/a"
+        L.append(f"| {what} | {goal} | {fmt(amb.get(key), nd)}{unit} / {fmt(base.get(key), nd)}{unit} | {fmt(fresh, 2, '×')} | "
+                 f"{paired_values} | {paired_ratio} | {ok(steady if steady is not None else fresh, pred)} |")
+
+    row("CPU per request, wrk 32 connections", "≤ 1.25×", lambda v: v <= 1.25, "c32.cpu_us_per_req", full, yarp, pf)
+    row(f"CPU per request at {cfg.rate} req/s", "≤ 1.2×", lambda v: v <= 1.2, "fixed.cpu_us_per_req", full, yarp, pf)
+    row("throughput, wrk 32 connections", "≥ 0.8×", lambda v: v >= 0.8, "c32.rps", full, yarp, pf, nd=0, unit="")
     fa, ya = full.get("c32.alloc_bytes_per_req"), yarp.get("c32.alloc_bytes_per_req")
     da = fa - ya if fa is not None and ya is not None else None
-    L.append(f"| bytes allocated per request | ≤ YARP + 1 KiB | {fmt(fa)} B | {fmt(ya)} B | {fmt(da, 0, ' B', )} more | {ok(da, lambda v: v <= 1024)} |")
+    L.append(f"| bytes allocated per request | ≤ YARP + 1 KiB | {fmt(fa)} B / {fmt(ya)} B | {fmt(da, 0, ' B', )} more | | | {ok(da, lambda v: v <= 1024)} |")
     o1 = summary.get("amb-otlp-1", {})
-    ro = r(o1.get("c32.cpu_us_per_req"), yarp.get("c32.cpu_us_per_req"))
-    L.append(f"| CPU per request, every request exported over OTLP | ≤ 1.6× | {fmt(o1.get('c32.cpu_us_per_req'), 1)} µs | {fmt(yarp.get('c32.cpu_us_per_req'), 1)} µs | {fmt(ro, 2, '×')} | {ok(ro, lambda v: v <= 1.6)} |")
-    L.append(f"| idle RSS | ≤ 40 MiB | {fmt(full.get('rss_idle_mib'), 1)} MiB | {fmt(yarp.get('rss_idle_mib'), 1)} MiB | | {ok(full.get('rss_idle_mib'), lambda v: v <= 40)} |")
-    L.append(f"| peak RSS | ≤ 56 MiB | {fmt(full.get('rss_peak_mib'), 1)} MiB | {fmt(yarp.get('rss_peak_mib'), 1)} MiB | | {ok(full.get('rss_peak_mib'), lambda v: v <= 56)} |")
-    L.append(f"| first proxied request after start | ≤ 80 ms | {fmt(full.get('startup_ms'), 1)} ms | {fmt(yarp.get('startup_ms'), 1)} ms | | {ok(full.get('startup_ms'), lambda v: v <= 80)} |")
+    row("CPU per request, every request exported over OTLP", "≤ 1.6×", lambda v: v <= 1.6, "c32.cpu_us_per_req", o1, yarp, po)
+    L.append(f"| idle RSS | ≤ 40 MiB | {fmt(full.get('rss_idle_mib'), 1)} MiB / {fmt(yarp.get('rss_idle_mib'), 1)} MiB | | | | {ok(full.get('rss_idle_mib'), lambda v: v <= 40)} |")
+    L.append(f"| peak RSS | ≤ 56 MiB | {fmt(full.get('rss_peak_mib'), 1)} MiB / {fmt(yarp.get('rss_peak_mib'), 1)} MiB | | | | {ok(full.get('rss_peak_mib'), lambda v: v <= 56)} |")
+    L.append(f"| first proxied request after start | ≤ 80 ms | {fmt(full.get('startup_ms'), 1)} ms / {fmt(yarp.get('startup_ms'), 1)} ms | | | | {ok(full.get('startup_ms'), lambda v: v <= 80)} |")
     L.append("")
     dfull, dyarp = summary.get("amb-aot-full-defaultgc"), summary.get("yarp-minimal-defaultgc")
     if dfull and dyarp:
         L.append("The same ratios with the runtime's default GC settings for both processes (workstation, concurrent, no gen0 "
                  "budget cap: `" + " ".join(f"{k}={v}" for k, v in DEFAULT_GC_ENV.items()) + "`), against the built-in settings above:")
         L.append("")
-        L.append("| target | goal | Ambassador | YARP alone | default GC | same GC (above) |")
-        L.append("|---|---|---:|---:|---:|---:|")
+        pd = paired.get("amb-aot-full-defaultgc", {})
+        L.append("| target | goal | Ambassador | YARP alone | default GC, fresh | default GC, paired | same GC (above), fresh | same GC, paired |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|")
         for key, what, goal, nd in (("c32.cpu_us_per_req", "CPU per request, wrk 32 connections", "≤ 1.25×", 1),
                                     ("fixed.cpu_us_per_req", f"CPU per request at {cfg.rate} req/s", "≤ 1.2×", 1),
                                     ("c32.rps", "throughput, wrk 32 connections", "≥ 0.8×", 0)):
             unit = " µs" if "cpu" in key else ""
             L.append(f"| {what} | {goal} | {fmt(dfull.get(key), nd)}{unit} | {fmt(dyarp.get(key), nd)}{unit} | "
-                     f"{fmt(r(dfull.get(key), dyarp.get(key)), 2, '×')} | {fmt(r(full.get(key), yarp.get(key)), 2, '×')} |")
+                     f"{fmt(r(dfull.get(key), dyarp.get(key)), 2, '×')} | {fmt(pd.get(key), 2, '×')} | "
+                     f"{fmt(r(full.get(key), yarp.get(key)), 2, '×')} | {fmt(pf.get(key), 2, '×')} |")
         dfa, dya = dfull.get("c32.alloc_bytes_per_req"), dyarp.get("c32.alloc_bytes_per_req")
         L.append(f"| bytes allocated per request | ≤ YARP + 1 KiB | {fmt(dfa)} B | {fmt(dya)} B | "
-                 f"{fmt(dfa - dya if dfa is not None and dya is not None else None)} B more | {fmt(da)} B more |")
-        L.append(f"| peak RSS | ≤ 56 MiB | {fmt(dfull.get('rss_peak_mib'), 1)} MiB | {fmt(dyarp.get('rss_peak_mib'), 1)} MiB | | |")
+                 f"{fmt(dfa - dya if dfa is not None and dya is not None else None)} B more | | {fmt(da)} B more | |")
+        L.append(f"| peak RSS | ≤ 56 MiB | {fmt(dfull.get('rss_peak_mib'), 1)} MiB | {fmt(dyarp.get('rss_peak_mib'), 1)} MiB | | | | |")
         L.append("")
     L.append("Cost per feature (each switched by configuration, in the same run; µs of proxy CPU and bytes allocated per request; "
              "\"off\" rows: all policies minus the feature off, \"on\" rows: the feature on minus all policies):")
@@ -723,6 +791,8 @@ def main() -> int:
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--notes", default="")
+    ap.add_argument("--pairs", type=int, default=8,
+                    help="with --reference-yarp: rounds of the paired steady-state comparison (0: skip it)")
     ap.add_argument("--amb-env", action="append", default=[], metavar="KEY=VALUE",
                     help="extra environment for the Ambassador targets (tuning experiments)")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=VALUE[,KEY=VALUE]",
@@ -730,7 +800,7 @@ def main() -> int:
                          "with the others (e.g. amb-inline:AMBASSADOR_X=1)")
     cfg = ap.parse_args()
     if cfg.smoke:
-        cfg.rounds, cfg.duration, cfg.warmup_buckets, cfg.idle_wait = 1, 1, 1, 0.2
+        cfg.rounds, cfg.duration, cfg.warmup_buckets, cfg.idle_wait, cfg.pairs = 1, 1, 1, 0.2, 1
 
     os.sched_setaffinity(0, {cfg.load_core})
     tmp = Path(tempfile.mkdtemp(prefix="ambassador-bench-"))
@@ -828,6 +898,7 @@ def main() -> int:
 
     load = Load(cfg.load_core, tmp)
     results: dict[str, list[dict]] = {t.name: [] for t in targets}
+    paired: dict[str, list[dict]] = {}
     started = time.monotonic()
     upstream.start(cfg.proxy_core, tmp)
     try:
@@ -842,6 +913,9 @@ def main() -> int:
                 finally:
                     if t.proc is not None:
                         t.stop()
+        pair_targets = [t for name in PAIRED for t in targets if t.name == name]
+        if cfg.pairs > 0 and any(t.name in PAIRED_BASE for t in pair_targets):
+            paired = measure_paired(pair_targets, load, cfg)
     finally:
         upstream.stop()
         if otlp is not None:
@@ -850,12 +924,13 @@ def main() -> int:
     meta["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     summary = summarize(results)
+    summary["paired"] = summarize_paired(paired)
     text = report(cfg, targets, summary, meta)
     text += f"\nTotal benchmark time: {time.monotonic() - started:.0f} s. Raw results: `{cfg.out.name}/{{timestamp}}.json`.\n"
     cfg.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + ("-smoke" if cfg.smoke else "")
     (cfg.out / f"{stamp}.md").write_text(text)
-    (cfg.out / f"{stamp}.json").write_text(json.dumps({"meta": meta, "rounds": results, "summary": summary}, indent=1, default=str))
+    (cfg.out / f"{stamp}.json").write_text(json.dumps({"meta": meta, "rounds": results, "paired": paired, "summary": summary}, indent=1, default=str))
     print(text)
     log(f"wrote {cfg.out / (stamp + '.md')}")
 
