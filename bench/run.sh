@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: direct, Ambassador (Native AOT with all policies, AOT bare, JIT), nginx and
-# HAProxy as proxies, against one nginx upstream. One command, ends by itself (about 6 minutes;
+# HAProxy as proxies, against one nginx upstream. One command, ends by itself (about 6 minutes, about 25 with `--reference`;
 # `--smoke`: one short round, no thresholds, for CI).
 #
 #   bench/run.sh                 # full run, writes bench/results/<timestamp>.md and prints it
