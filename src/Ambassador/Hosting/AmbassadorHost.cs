@@ -20,6 +20,9 @@ public static class AmbassadorHost
     /// <summary>Exit code for invalid configuration (documented contract).</summary>
     public const int InvalidConfigurationExitCode = 2;
 
+    /// <summary>Exit code when a listener's address is taken by another process (the configuration itself is valid).</summary>
+    public const int ListenerInUseExitCode = 1;
+
     /// <summary>
     /// Entry point for <c>Program.cs</c> and the tests: runs the command the arguments name (see <see cref="AmbassadorCommands"/>),
     /// by default the proxy until SIGTERM.
