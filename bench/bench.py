@@ -251,6 +251,10 @@ class Load:
             "errors": errors,
         }
 
+    def fixed_rate(self, url: str, rate: int, seconds: int) -> dict:
+        """HTTP/1.1 at a fixed total rate over 4 connections (h2load's rate is per connection)."""
+        return self.h2load(url, ["--h1", "-c", "4", "--rps", str(rate // 4)], seconds)
+
     def h2load(self, url: str, args: list[str], seconds: int) -> dict:
         logf = self.tmp / "h2load.log"
         if logf.exists():
@@ -428,6 +432,16 @@ def traffic_cost_report(summary: dict) -> list[str]:
 # one target, one round
 
 
+def timed_load(pids: list[int], fn) -> dict:
+    """Runs one load and adds the proxy's CPU and context switches per request to its result."""
+    before, switches = cpu_ticks(pids), context_switches(pids)
+    r = fn()
+    after, switches = cpu_ticks(pids), context_switches(pids) - switches
+    r["cpu_us_per_req"] = (after - before) * 1e6 / CLK_TCK / r["requests"] if r["requests"] else None
+    r["ctxsw_per_req"] = switches / r["requests"] if r["requests"] else None
+    return r
+
+
 def measure(target: Target, load: Load, cfg: argparse.Namespace, steady_only: bool = False) -> dict:
     res: dict = {}
     url = f"http://127.0.0.1:{target.port}/"
@@ -453,12 +467,7 @@ def measure(target: Target, load: Load, cfg: argparse.Namespace, steady_only: bo
     pids = target.pids() if target.is_process else cfg.upstream_pids
 
     def timed(name: str, fn) -> None:
-        before, switches = cpu_ticks(pids), context_switches(pids)
-        r = fn()
-        after, switches = cpu_ticks(pids), context_switches(pids) - switches
-        r["cpu_us_per_req"] = (after - before) * 1e6 / CLK_TCK / r["requests"] if r["requests"] else None
-        r["ctxsw_per_req"] = switches / r["requests"] if r["requests"] else None
-        res[name] = r
+        res[name] = timed_load(pids, fn)
 
     d = cfg.duration
     timed("c1", lambda: load.wrk(url, 1, d))
@@ -467,7 +476,7 @@ def measure(target: Target, load: Load, cfg: argparse.Namespace, steady_only: bo
     alloc_after = allocated_bytes(target.admin_port) if target.is_process else None
     if alloc_before is not None and alloc_after is not None and res["c32"]["requests"]:
         res["c32"]["alloc_bytes_per_req"] = (alloc_after - alloc_before) / res["c32"]["requests"]
-    timed("fixed", lambda: load.h2load(url, ["--h1", "-c", "4", "--rps", str(cfg.rate // 4)], d))
+    timed("fixed", lambda: load.fixed_rate(url, cfg.rate, d))
     if h2c_url:
         timed("h2c", lambda: load.h2load(h2c_url, ["-c", "1", "-m", "32"], d))
 
@@ -511,14 +520,11 @@ def measure_paired(targets: list[Target], load: Load, cfg: argparse.Namespace) -
             order = targets if rnd % 2 == 0 else targets[::-1]
             log(f"paired round {rnd + 1}/{cfg.pairs}")
             for t in order:
-                url, pids, r = f"http://127.0.0.1:{t.port}/", t.pids(), {}
-                for name, fn in (("c32", lambda: load.wrk(url, 32, cfg.duration)),
-                                 ("fixed", lambda: load.h2load(url, ["--h1", "-c", "4", "--rps", str(cfg.rate // 4)], cfg.duration))):
-                    before = cpu_ticks(pids)
-                    x = fn()
-                    x["cpu_us_per_req"] = (cpu_ticks(pids) - before) * 1e6 / CLK_TCK / x["requests"] if x["requests"] else None
-                    r[name] = x
-                res[t.name].append(r)
+                url, pids = f"http://127.0.0.1:{t.port}/", t.pids()
+                res[t.name].append({
+                    "c32": timed_load(pids, lambda: load.wrk(url, 32, cfg.duration)),
+                    "fixed": timed_load(pids, lambda: load.fixed_rate(url, cfg.rate, cfg.duration)),
+                })
     finally:
         for t in started:
             t.stop()

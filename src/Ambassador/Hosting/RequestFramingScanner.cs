@@ -103,7 +103,7 @@ internal sealed class RequestFramingScanner
                         i += text.Length;
                         if (newline >= 0)
                         {
-                            OnByte((byte)'\n');
+                            EndLine();
                             i++;
                         }
 
@@ -133,23 +133,9 @@ internal sealed class RequestFramingScanner
         _previous = text[^1];
     }
 
-    private void OnByte(byte b)
+    /// <summary>The LF that ends the current line: hands the line (without its CR) on and starts the next.</summary>
+    private void EndLine()
     {
-        if (b != (byte)'\n')
-        {
-            if (_lineLength < LinePrefixLength)
-            {
-                _line[_lineLength++] = b;
-            }
-            else
-            {
-                _lineTooLong = true;
-            }
-
-            _previous = b;
-            return;
-        }
-
         var bare = _previous != (byte)'\r';
         var line = _line.AsSpan(0, _lineLength);
         if (!bare)
@@ -160,7 +146,7 @@ internal sealed class RequestFramingScanner
         OnLine(line, bare);
         _lineLength = 0;
         _lineTooLong = false;
-        _previous = b;
+        _previous = (byte)'\n';
     }
 
     private void OnLine(ReadOnlySpan<byte> line, bool bare)
