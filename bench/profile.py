@@ -75,25 +75,36 @@ def leaf_symbols(script: str):
             expect_leaf = False
 
 
-def profile(target: Target, load: Load, url: str, seconds: int, logdir: Path) -> dict:
+def profile(target: Target, load: Load, url: str, seconds: int, logdir: Path, rate: int | None) -> dict:
     target.start(0, logdir)
     target.wait_first_proxied()
     load.wrk(url, 32, 3)  # warm
     pid = target.proc.pid
     data = logdir / f"{target.name}.perf"
     before_cpu, before_cs = cpu_ticks([pid]), context_switches([pid])
-    wrk = subprocess.Popen(["taskset", "-c", str(load.core), "wrk", "-t1", "-c32", f"-d{seconds + 2}s", url],
-                           stdout=subprocess.PIPE, text=True)
+    if rate is None:
+        cmd = ["wrk", "-t1", "-c32", f"-d{seconds + 2}s", url]
+    else:
+        # The same fixed-rate load as bench.py's: HTTP/1.1 over 4 connections (h2load's rate is per connection).
+        cmd = ["h2load", "--h1", "-c", "4", "--rps", str(rate // 4), "-D", str(seconds + 2), url]
+    client = subprocess.Popen(["taskset", "-c", str(load.core), *cmd], stdout=subprocess.PIPE, text=True)
     time.sleep(1)
     subprocess.run(["perf", "record", "-F", str(FREQUENCY), "-g", "-p", str(pid), "-o", str(data), "--", "sleep", str(seconds)],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    out, _ = wrk.communicate()
+    out, _ = client.communicate()
     after_cpu, after_cs = cpu_ticks([pid]), context_switches([pid])
     target.stop()
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    if rate is None:
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    else:
+        requests = int(re.search(r"requests: \d+ total, \d+ started, (\d+) done", out).group(1))
+        rps = float(re.search(r"finished in [\d.]+\w*, ([\d.]+) req/s", out).group(1))
     script = subprocess.run(["perf", "script", "-i", str(data), "-F", "comm,tid,ip,sym"], capture_output=True, text=True).stdout
-    counts = collections.Counter(component(s) for s in leaf_symbols(script))
+    symbols = collections.Counter(leaf_symbols(script))
+    counts = collections.Counter()
+    for symbol, n in symbols.items():
+        counts[component(symbol)] += n
     # Samples during `seconds` at `rps`: each sample is 1/FREQUENCY s of CPU.
     per_request = {k: v * 1e6 / FREQUENCY / (rps * seconds) for k, v in counts.items()}
     return {
@@ -101,6 +112,7 @@ def profile(target: Target, load: Load, url: str, seconds: int, logdir: Path) ->
         "cpu_us": (after_cpu - before_cpu) * 1e6 / os.sysconf("SC_CLK_TCK") / requests,
         "ctxsw": (after_cs - before_cs) / requests,
         "components": per_request,
+        "symbols": {k: v * 1e6 / FREQUENCY / (rps * seconds) for k, v in symbols.items()},
         "samples": sum(counts.values()),
     }
 
@@ -110,6 +122,8 @@ def main() -> int:
     ap.add_argument("--aot", type=Path, required=True, help="Ambassador Native AOT binary, with symbols")
     ap.add_argument("--reference-yarp", type=Path, required=True, help="bench/MinimalYarp Native AOT binary, with symbols")
     ap.add_argument("--seconds", type=int, default=6)
+    ap.add_argument("--rate", type=int, help="a fixed total rate in requests/s (h2load) instead of wrk at 32 connections")
+    ap.add_argument("--symbols", type=int, default=0, help="also list the N symbols whose self time differs most")
     cfg = ap.parse_args()
 
     os.sched_setaffinity(0, {1})
@@ -133,7 +147,7 @@ def main() -> int:
         results = {}
         for target in (ref, amb):
             log(f"profiling {target.label}")
-            results[target.name] = profile(target, load, f"http://127.0.0.1:{target.port}/", cfg.seconds, tmp)
+            results[target.name] = profile(target, load, f"http://127.0.0.1:{target.port}/", cfg.seconds, tmp, cfg.rate)
     finally:
         upstream.terminate()
         upstream.wait()
@@ -150,9 +164,18 @@ def main() -> int:
     print()
     print("| | YARP alone | Ambassador |")
     print("|---|---:|---:|")
-    print(f"| requests/s, wrk 32 connections | {r['rps']:,.0f} | {a['rps']:,.0f} |")
+    load_name = f"h2load at {cfg.rate} req/s" if cfg.rate else "wrk 32 connections"
+    print(f"| requests/s, {load_name} | {r['rps']:,.0f} | {a['rps']:,.0f} |")
     print(f"| CPU µs per request (/proc) | {r['cpu_us']:.1f} | {a['cpu_us']:.1f} |")
     print(f"| context switches per request | {r['ctxsw']:.2f} | {a['ctxsw']:.2f} |")
+    if cfg.symbols:
+        print()
+        print("| function (self time) | YARP alone (µs/request) | Ambassador (µs/request) | difference |")
+        print("|---|---:|---:|---:|")
+        every = set(a["symbols"]) | set(r["symbols"])
+        diff = {k: a["symbols"].get(k, 0.0) - r["symbols"].get(k, 0.0) for k in every}
+        for name in sorted(every, key=lambda k: -abs(diff[k]))[: cfg.symbols]:
+            print(f"| `{name[:110]}` | {r['symbols'].get(name, 0.0):.2f} | {a['symbols'].get(name, 0.0):.2f} | {diff[name]:+.2f} |")
     return 0
 
 

@@ -63,9 +63,15 @@ internal static class TelemetryOptionTable
         nameof(TelemetryOptions.Metrics), true,
         "Collect metrics (the Ambassador meter plus ASP.NET Core, Kestrel, HttpClient and runtime) and serve /metrics on the admin listener; false: nothing is recorded and /metrics answers 404. Read at start.");
 
+    public static readonly BooleanOption DetailedMetrics = OptionSpec.Bool(
+        nameof(TelemetryOptions.DetailedMetrics), false,
+        "Also record three standard per-request series that repeat what others show in a sidecar: "
+        + "http.client.active_requests (equals http.server.active_requests for proxied requests), http.client.open_connections "
+        + "(four updates per request) and aspnetcore.routing.match_attempts (ambassador_requests_total counts by route). Read at start.");
+
     public static readonly OptionSection Telemetry = new(
         TelemetryOptions.SectionName, "Tracing, metrics and service identity; OTLP export follows the standard OTEL_* variables.",
-        ServiceName, SamplingRatio, Metrics);
+        ServiceName, SamplingRatio, Metrics, DetailedMetrics);
 
     public static readonly BooleanOption AccessLogEnabled = OptionSpec.Bool(
         nameof(AccessLogOptions.Enabled), false,
@@ -93,6 +99,9 @@ public sealed class TelemetryOptions
 
     /// <summary>See <see cref="TelemetryOptionTable.Metrics"/>.</summary>
     public bool Metrics { get; set; } = TelemetryOptionTable.Metrics.Default;
+
+    /// <summary>See <see cref="TelemetryOptionTable.DetailedMetrics"/>.</summary>
+    public bool DetailedMetrics { get; set; } = TelemetryOptionTable.DetailedMetrics.Default;
 }
 
 /// <summary>The structured access log, section <c>Ambassador:AccessLog</c>; declared in <see cref="TelemetryOptionTable"/>.</summary>

@@ -51,6 +51,8 @@ public static class TelemetryServiceCollectionExtensions
 
         var metricsOn = !bool.TryParse(startup[$"{TelemetryOptions.SectionName}:{nameof(TelemetryOptions.Metrics)}"], out var metricsValue) || metricsValue;
         services.TryAddSingleton(new TelemetrySwitches(metricsOn));
+        var detailedMetrics = bool.TryParse(startup[$"{TelemetryOptions.SectionName}:{nameof(TelemetryOptions.DetailedMetrics)}"], out var detailedValue)
+            && detailedValue;
 
         var exportOtlp = !string.IsNullOrWhiteSpace(startup[TelemetryConstants.OtlpEndpointKey])
             || !string.IsNullOrWhiteSpace(startup[TelemetryConstants.OtlpTracesEndpointKey]);
@@ -111,7 +113,7 @@ public static class TelemetryServiceCollectionExtensions
                     "System.Net.Http",
                     "System.Net.NameResolution");
                 metrics.AddRuntimeInstrumentation();
-                metrics.AddView(PrometheusNaming.View);
+                metrics.AddView(detailedMetrics ? PrometheusNaming.View : PrometheusNaming.ViewWithoutRepeats);
                 metrics.AddPrometheusExporter();
             });
         }
